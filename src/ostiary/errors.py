@@ -285,6 +285,18 @@ class MissingContentLength(AwsError):
     message = "You must provide the Content-Length HTTP header."
 
 
+class InvalidChunkSizeError(AwsError):
+    code, status = "InvalidChunkSizeError", 403
+    message = "Only the last chunk is allowed to have a size less than 8192 bytes"
+
+
+class MalformedTrailerError(AwsError):
+    code, status = "MalformedTrailerError", 400
+    message = (
+        "The request contained trailing data that was not well-formed or did not conform to our published schema."
+    )
+
+
 # --- S3 ----------------------------------------------------------------------------
 
 
