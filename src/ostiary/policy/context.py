@@ -42,6 +42,12 @@ class PrincipalInfo:
       the built-in provider name (``accounts.google.com``).
     - `has_boundary`: the user or role has a permissions boundary (matters for
       NotPrincipal, §8.3).
+    - `parent_user_arn` / `parent_user_id`: for a federated-user session
+      (GetFederationToken), the IAM user who federated; a resource-based policy
+      that names that user covers the session, capped by its boundary and
+      session policy (reference_policies_evaluation-logic_policy-eval-denyallow).
+    - `canonical_id`: the S3 canonical user ID of the caller's account, matched
+      by ``{"CanonicalUser": …}`` principals.
     """
 
     arn: str
@@ -52,6 +58,9 @@ class PrincipalInfo:
     federated_provider: str | None = None
     service: str | None = None
     has_boundary: bool = False
+    parent_user_arn: str | None = None
+    parent_user_id: str | None = None
+    canonical_id: str | None = None
 
     @property
     def principal_arn(self) -> str:

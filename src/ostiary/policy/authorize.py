@@ -1,0 +1,157 @@
+"""Combine identity-based, resource-based, boundary and session policies into one decision.
+
+Theory of operation. Sources: `reference_policies_evaluation-logic_policy-eval-denyallow` (the
+enforcement-code walk, including its same-account table of principal types),
+`reference_policies_evaluation-logic-cross-account`, `access_policies_boundaries`,
+`access_policies_session` and `reference_policies_elements_principal`.
+
+1. ``sts:GetCallerIdentity`` is always allowed ("No permissions are required to perform this
+   operation", STS API Reference; aws-reference §15).
+2. Explicit deny: an applicable Deny in any policy (identity-based, resource-based, boundary,
+   session) decides. Resource-based Deny statements apply to every caller their principal covers,
+   account-level entries included; ``NotPrincipal`` + ``Deny`` always covers a user or role that
+   has a boundary (`access_policies_boundaries`).
+3. Callers with no identity side — anonymous (S3), web-identity and SAML callers (trust
+   policies), service principals — are allowed only by a resource-based grant.
+4. Everyone else has an identity side ``I ∧ B ∧ S``: some identity-based statement allows (the
+   root user: always, "all requests are implicitly denied with the exception of the AWS account
+   root user, which has full access"), the boundary (if any) allows, the session policies (if the
+   caller carries any; an empty set never allows) allow. How a resource-based grant combines
+   with it depends on how its principal names the caller (`principals.PrincipalMatch`):
+
+   | Resource-based Allow names…                                   | Same account                 | Cross-account |
+   |---------------------------------------------------------------|------------------------------|---------------|
+   | the caller itself: user ARN, role-session ARN, federated-user  | allow: "an implicit deny in  | grant ∧ I ∧ B ∧ S |
+   | ARN, ``*`` / ``{"AWS": "*"}``, NotPrincipal                    | an identity-based policy, a  |               |
+   |                                                               | permissions boundary, or a   |               |
+   |                                                               | session policy does not      |               |
+   |                                                               | impact the final decision"   |               |
+   | a parent: the role ARN of a role session, the IAM user behind  | B ∧ S: "limited by an        | grant ∧ I ∧ B ∧ S |
+   | a federated-user session                                      | implicit deny in a           |               |
+   |                                                               | permissions boundary or      |               |
+   |                                                               | session policy"              |               |
+   | the account (ID, ``:root``, canonical user)                    | I ∧ B ∧ S: "delegates        | grant ∧ I ∧ B ∧ S |
+   |                                                               | authority to the account"    |               |
+   | nothing                                                       | I ∧ B ∧ S (trust: deny)      | deny          |
+
+   Role trust policies (`PolicySet.resource_required`) "must explicitly allow access for
+   principals" even in the same account: without a grant the answer is deny; a grant that names
+   the caller suffices, one that names the account needs the identity side as well.
+
+The type named in an implicit deny (aws-reference §13; AWS does not document the choice):
+
+- no resource-based grant where one is needed (cross-account, trust policy, callers with no
+  identity side): resource-based policy;
+- otherwise the first failing gate of the path that was open: for a parent grant the boundary,
+  then the session policy; else identity-based, then boundary, then session policy. So "identity
+  allows but the boundary does not" names the boundary, and "nothing allows" names
+  identity-based policies.
+
+For an explicit deny the named type is the first of identity-based, resource-based, boundary,
+session that holds an applicable Deny, and the denying policy's ARN (if it has one) is carried for
+the ": <policy-arn>" suffix. The deciding statements are every applicable Deny (explicit deny), or
+the Allow statements of the path that granted access (allow), or none (implicit deny).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from ostiary.policy.ast import Policy
+from ostiary.policy.context import PrincipalType, RequestContext
+from ostiary.policy.decision import Decision, Effect, PolicyType, StatementRef
+from ostiary.policy.evaluate import Sink, StatementMatch, scan, unique
+from ostiary.policy.principals import PrincipalMatch
+
+ALWAYS_ALLOWED: Final = frozenset({"sts:getcalleridentity"})
+DENY_NAMING_ORDER: Final = (PolicyType.IDENTITY, PolicyType.RESOURCE, PolicyType.BOUNDARY, PolicyType.SESSION)
+_NO_IDENTITY_SIDE: Final = frozenset({PrincipalType.ANONYMOUS, PrincipalType.WEB_IDENTITY, PrincipalType.SAML})
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Everything that applies to one request."""
+
+    identity: tuple[Policy, ...] = ()  # the user's inline + managed + its groups', or the role's
+    resource: tuple[Policy, ...] = ()  # the bucket policy, or the role trust policy
+    boundary: Policy | None = None
+    # None: the caller carries no session policy. (): a session whose session policy set is empty
+    # and must allow (GetFederationToken without a policy grants nothing).
+    session: tuple[Policy, ...] | None = None
+    resource_required: bool = False  # role trust policies: the resource side must always allow
+
+
+def _scan_all(policies: tuple[Policy, ...], ctx: RequestContext, action: str, kind: PolicyType) -> Sink:
+    sink = Sink()
+    for policy in policies:
+        scan(policy, ctx, action, kind, sink)
+    return sink
+
+
+def _refs(matches: list[StatementMatch]) -> tuple[StatementRef, ...]:
+    return tuple(m.ref for m in matches)
+
+
+def authorize(ctx: RequestContext, policies: PolicySet) -> Decision:
+    """Decide one request by AWS's evaluation logic (see the module docstring)."""
+    action = ctx.action.lower()
+    if action in ALWAYS_ALLOWED:
+        return Decision(Effect.ALLOW)
+    sinks = {
+        PolicyType.IDENTITY: _scan_all(policies.identity, ctx, action, PolicyType.IDENTITY),
+        PolicyType.RESOURCE: _scan_all(policies.resource, ctx, action, PolicyType.RESOURCE),
+    }
+    if policies.boundary is not None:
+        sinks[PolicyType.BOUNDARY] = _scan_all((policies.boundary,), ctx, action, PolicyType.BOUNDARY)
+    if policies.session is not None:
+        sinks[PolicyType.SESSION] = _scan_all(policies.session, ctx, action, PolicyType.SESSION)
+    missing = unique([key for sink in sinks.values() for key in sink.missing])
+    errors = tuple(ref for sink in sinks.values() for ref in sink.errors)
+
+    denying = [kind for kind in DENY_NAMING_ORDER if kind in sinks and sinks[kind].denies]
+    if denying:
+        first = sinks[denying[0]].denies[0]
+        denies = [m for kind in denying for m in sinks[kind].denies]
+        return Decision(Effect.EXPLICIT_DENY, _refs(denies), denying[0], first.policy_arn, errors, missing)
+
+    def decide(effect: Effect, deciding: list[StatementMatch], denied_by: PolicyType | None = None) -> Decision:
+        return Decision(effect, _refs(deciding), denied_by, None, errors, missing)
+
+    resource = sinks[PolicyType.RESOURCE]
+    grant = max((m.principal_match for m in resource.allows), key=lambda m: m.value, default=PrincipalMatch.NONE)
+    grants = [m for m in resource.allows if m.principal_match is grant]
+    who = ctx.principal
+    if who.type in _NO_IDENTITY_SIDE or who.service is not None:
+        if grant is not PrincipalMatch.NONE:
+            return decide(Effect.ALLOW, grants)
+        return decide(Effect.IMPLICIT_DENY, [], PolicyType.RESOURCE)
+
+    identity = sinks[PolicyType.IDENTITY]
+    identity_ok = who.type is PrincipalType.ACCOUNT or bool(identity.allows)
+    boundary = sinks.get(PolicyType.BOUNDARY)
+    session = sinks.get(PolicyType.SESSION)
+    boundary_ok = boundary is None or bool(boundary.allows)
+    session_ok = session is None or bool(session.allows)
+    caps = (boundary.allows if boundary else []) + (session.allows if session else [])
+    gates = ((PolicyType.IDENTITY, identity_ok), (PolicyType.BOUNDARY, boundary_ok), (PolicyType.SESSION, session_ok))
+    first_failing = next((kind for kind, ok in gates if not ok), None)
+
+    if ctx.is_cross_account:
+        if grant is PrincipalMatch.NONE:
+            return decide(Effect.IMPLICIT_DENY, [], PolicyType.RESOURCE)
+        if first_failing is None:
+            return decide(Effect.ALLOW, grants + identity.allows + caps)
+        return decide(Effect.IMPLICIT_DENY, [], first_failing)
+
+    if grant is PrincipalMatch.EXACT:
+        return decide(Effect.ALLOW, grants)
+    if grant is PrincipalMatch.PARENT:
+        if boundary_ok and session_ok:
+            return decide(Effect.ALLOW, grants + caps)
+        return decide(Effect.IMPLICIT_DENY, [], PolicyType.BOUNDARY if not boundary_ok else PolicyType.SESSION)
+    if grant is PrincipalMatch.NONE and policies.resource_required:
+        return decide(Effect.IMPLICIT_DENY, [], PolicyType.RESOURCE)
+    if first_failing is None:
+        return decide(Effect.ALLOW, grants + identity.allows + caps)
+    return decide(Effect.IMPLICIT_DENY, [], first_failing)
