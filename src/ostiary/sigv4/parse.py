@@ -106,8 +106,11 @@ class _Credential:
 
 
 def _guess_service(credential: str) -> str:
+    """The scope's service, read even from a malformed credential so errors speak the right vocabulary."""
     parts = credential.split("/")
-    return parts[-2] if len(parts) >= 5 else ""
+    if len(parts) >= 3 and parts[-1].strip() == c.TERMINATOR:
+        return parts[-2]
+    return parts[3] if len(parts) > 3 else ""
 
 
 def _parse_credential(credential: str, presigned: bool) -> _Credential:
