@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ostiary.policy import Policy
     from ostiary.policy.decision import Decision
     from ostiary.store import Store
+    from ostiary.store.keyring import KeyRing
 
 
 class Authorizer(Protocol):
@@ -82,6 +83,8 @@ class Call:
     request_id: str
     authorize: Authorizer
     request: RequestInfo = field(default_factory=RequestInfo)
+    # The session-token key ring, for the STS calls that mint credentials.
+    keyring: KeyRing | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ every constraint at once, reporting them as AWS does:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -54,17 +55,49 @@ class Param:
         """The member as AWS names it in messages: lower camel case (``roleSessionName``)."""
         return self.name[:1].lower() + self.name[1:]
 
-    def compiled(self) -> re.Pattern[str] | None:
+    def compiled(self) -> re.Pattern[str] | _UnicodeClass | None:
         return _compile(self.pattern) if self.pattern is not None else None
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {}
+class _UnicodeClass:
+    """A model pattern made of one bracket expression with Unicode categories, which `re` lacks.
+
+    The IAM and STS models write tag keys and values as ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+``: letters,
+    separators, numbers and a few symbols. This matcher implements exactly that shape.
+    """
+
+    _SHAPE = re.compile(r"\[((?:\\p\{[A-Z]\}|\\.|[^\]\\])*)\]([*+])")
+
+    def __init__(self, pattern: str) -> None:
+        shape = self._SHAPE.fullmatch(pattern)
+        if shape is None:
+            raise ValueError(f"unsupported model pattern: {pattern}")
+        body, self._quantifier = shape.group(1), shape.group(2)
+        self._categories = tuple(re.findall(r"\\p\{([A-Z])\}", body))
+        rest = re.sub(r"\\p\{[A-Z]\}", "", body)
+        self._literals = frozenset(re.sub(r"\\(.)", r"\1", rest))
+
+    def fullmatch(self, value: str) -> bool | None:
+        if self._quantifier == "+" and not value:
+            return None
+        for char in value:
+            if char not in self._literals and not unicodedata.category(char).startswith(self._categories):
+                return None
+        return True
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+_PATTERNS: dict[str, re.Pattern[str] | _UnicodeClass] = {}
+
+
+def _compile(pattern: str) -> re.Pattern[str] | _UnicodeClass:
     found = _PATTERNS.get(pattern)
     if found is None:
-        found = _PATTERNS[pattern] = re.compile(pattern, re.DOTALL)
+        if "\\p{" in pattern:
+            found = _UnicodeClass(pattern)
+        else:
+            # The models write astral ranges the Java way (\u10000-\u10FFFF); Python needs \U.
+            found = re.compile(pattern.replace("\\u10000-\\u10FFFF", "\\U00010000-\\U0010FFFF"), re.DOTALL)
+        _PATTERNS[pattern] = found
     return found
 
 

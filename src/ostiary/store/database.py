@@ -58,15 +58,20 @@ class Store:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def write(self, *, bookkeeping: bool = False) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        `bookkeeping` writes (last-used times) change nothing that authorization reads, so they
+        leave the generation, and every cache keyed on it, alone.
+        """
         lock = self._write_lock
         if lock is not None:
             lock.acquire()
         try:
             with self.engine.begin() as conn:
                 yield conn
-            self.bump_generation()
+            if not bookkeeping:
+                self.bump_generation()
         finally:
             if lock is not None:
                 lock.release()

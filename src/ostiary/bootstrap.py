@@ -1,0 +1,222 @@
+"""First start and every start: the data directory, the master key, the database, the default account.
+
+- The master key wraps every secret at rest. It comes from ``OSTIARY_MASTER_KEY``
+  (base64, 32 bytes; every node of a PostgreSQL deployment needs the same one) or
+  from ``<data dir>/master.key``, generated on first start with mode 0600. The
+  database remembers the key's fingerprint, so a wrong key stops the server at
+  start-up instead of failing every request later.
+- The default account and its root access key come from ``OSTIARY_ACCOUNT_ID``,
+  ``OSTIARY_ROOT_ACCESS_KEY_ID`` and ``OSTIARY_ROOT_SECRET_ACCESS_KEY``; what is
+  not given is generated on first start, printed once and kept in
+  ``<data dir>/credentials.env`` with mode 0600 (design.md, decision 6).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+
+from ostiary import ids
+from ostiary.ids import Rng
+from ostiary.model import KeyStatus
+from ostiary.secretbox import MASTER_KEY_BYTES, SecretBox
+from ostiary.store import Store, create_database_engine, sqlite_url
+from ostiary.store.migrate import upgrade
+from ostiary.store.principals import get_access_key, get_account, insert_access_key, insert_account
+from ostiary.store.schema import access_keys, meta
+
+ACCESS_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
+
+
+class StartupError(Exception):
+    """The server cannot start; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class RootCredentials:
+    account_id: str
+    access_key_id: str
+    secret_access_key: str | None  # known only when generated now, given in the environment, or on disk
+    created: bool
+
+
+def _write_private(path: Path, text: str) -> None:
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def load_master_key(data_dir: Path, environ: Mapping[str, str], rng: Rng) -> bytes:
+    given = environ.get("OSTIARY_MASTER_KEY")
+    if given:
+        return _decode_key(given, "OSTIARY_MASTER_KEY")
+    path = data_dir / "master.key"
+    if path.exists():
+        return _decode_key(path.read_text().strip(), str(path))
+    key = rng(MASTER_KEY_BYTES)
+    _write_private(path, base64.b64encode(key).decode("ascii") + "\n")
+    return key
+
+
+def _decode_key(text: str, origin: str) -> bytes:
+    try:
+        key = base64.b64decode(text, validate=True)
+    except binascii.Error as exc:
+        raise StartupError(f"the master key in {origin} is not base64") from exc
+    if len(key) != MASTER_KEY_BYTES:
+        raise StartupError(f"the master key in {origin} must be {MASTER_KEY_BYTES} bytes, base64-encoded")
+    return key
+
+
+def open_store(data_dir: Path, database_url: str | None, environ: Mapping[str, str], rng: Rng) -> Store:
+    """Create the data directory, migrate the database and check the master key."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = create_database_engine(database_url or sqlite_url(data_dir))
+    upgrade(engine)
+    box = SecretBox(load_master_key(data_dir, environ, rng))
+    with engine.begin() as conn:
+        row = conn.execute(select(meta.c.value).where(meta.c.name == "master_key_fingerprint")).first()
+        if row is None:
+            conn.execute(insert(meta).values(name="master_key_fingerprint", value=box.fingerprint))
+        elif row.value != box.fingerprint:
+            engine.dispose()
+            raise StartupError(
+                "the master key does not match the one this database was created with "
+                "(set OSTIARY_MASTER_KEY or restore master.key in the data directory)"
+            )
+    return Store(engine, box, data_dir)
+
+
+def create_account(
+    store: Store,
+    rng: Rng,
+    now: dt.datetime,
+    *,
+    account_id: str | None = None,
+    access_key_id: str | None = None,
+    secret: str | None = None,
+    default: bool = False,
+) -> RootCredentials:
+    """A new account with one root access key; `default` also records it as the server's default account."""
+    account = account_id or ids.account_id(rng)
+    key_id = access_key_id or ids.access_key_id(ids.LONG_TERM_KEY, account, rng)
+    secret = secret or ids.secret_access_key(rng)
+    with store.write() as conn:
+        if get_account(conn, account) is not None:
+            raise StartupError(f"account `{account}` already exists")
+        if get_access_key(conn, key_id) is not None:
+            raise StartupError(f"access key `{key_id}` already exists")
+        insert_account(conn, account, now)
+        insert_access_key(conn, store.box, rng, key_id=key_id, account_id=account, user_id=None, secret=secret, now=now)
+        if default:
+            conn.execute(insert(meta).values(name="default_account", value=account))
+    return RootCredentials(account, key_id, secret, created=True)
+
+
+def ensure_default_account(store: Store, environ: Mapping[str, str], rng: Rng, now: dt.datetime) -> RootCredentials:
+    """The default account and its root key, created on first start."""
+    wanted_account = environ.get("OSTIARY_ACCOUNT_ID") or None
+    wanted_key = environ.get("OSTIARY_ROOT_ACCESS_KEY_ID") or None
+    wanted_secret = environ.get("OSTIARY_ROOT_SECRET_ACCESS_KEY") or None
+    if wanted_account is not None and not ids_ok(wanted_account):
+        raise StartupError(f"OSTIARY_ACCOUNT_ID must be 12 digits, not `{wanted_account}`")
+    if (wanted_key is None) != (wanted_secret is None):
+        raise StartupError("set both OSTIARY_ROOT_ACCESS_KEY_ID and OSTIARY_ROOT_SECRET_ACCESS_KEY, or neither")
+    if wanted_key is not None and not ACCESS_KEY_ID.fullmatch(wanted_key):
+        raise StartupError("OSTIARY_ROOT_ACCESS_KEY_ID must be 16 to 128 upper-case letters and digits")
+    if wanted_secret is not None and len(wanted_secret) < 16:
+        raise StartupError("OSTIARY_ROOT_SECRET_ACCESS_KEY must be at least 16 characters")
+    with store.read() as conn:
+        row = conn.execute(select(meta.c.value).where(meta.c.name == "default_account")).first()
+    if row is None:
+        created = create_account(
+            store, rng, now, account_id=wanted_account, access_key_id=wanted_key, secret=wanted_secret, default=True
+        )
+        if wanted_secret is None:
+            _write_private(store.data_dir / "credentials.env", _exports(created))
+        return created
+    account = row.value
+    if wanted_account is not None and wanted_account != account:
+        raise StartupError(f"this data directory belongs to account {account}, not OSTIARY_ACCOUNT_ID={wanted_account}")
+    if wanted_key is not None and wanted_secret is not None:
+        _ensure_root_key(store, rng, now, account, wanted_key, wanted_secret)
+        return RootCredentials(account, wanted_key, wanted_secret, created=False)
+    return _stored_credentials(store, account)
+
+
+def ids_ok(account: str) -> bool:
+    return len(account) == 12 and account.isdigit()
+
+
+def _ensure_root_key(store: Store, rng: Rng, now: dt.datetime, account: str, key_id: str, secret: str) -> None:
+    with store.write() as conn:
+        existing = get_access_key(conn, key_id, store.box)
+        if existing is None:
+            insert_access_key(
+                conn, store.box, rng, key_id=key_id, account_id=account, user_id=None, secret=secret, now=now
+            )
+        elif existing.account_id != account or existing.user_id is not None:
+            raise StartupError(f"access key `{key_id}` belongs to another principal")
+        elif existing.secret != secret or existing.status is not KeyStatus.ACTIVE:
+            conn.execute(
+                update(access_keys)
+                .where(access_keys.c.access_key_id == key_id)
+                .values(
+                    secret_ciphertext=store.box.seal(secret.encode(), f"access-key|{key_id}", rng),
+                    status=KeyStatus.ACTIVE.value,
+                )
+            )
+
+
+def _stored_credentials(store: Store, account: str) -> RootCredentials:
+    path = store.data_dir / "credentials.env"
+    values: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            values[name.strip()] = value.strip()
+    with store.read() as conn:
+        keys = conn.execute(
+            select(access_keys.c.access_key_id)
+            .where(access_keys.c.account_id == account, access_keys.c.user_id.is_(None))
+            .order_by(access_keys.c.created_at)
+        ).all()
+    key_id = values.get("AWS_ACCESS_KEY_ID") or (keys[0].access_key_id if keys else "")
+    return RootCredentials(account, key_id, values.get("AWS_SECRET_ACCESS_KEY"), created=False)
+
+
+def _exports(credentials: RootCredentials) -> str:
+    return (
+        f"export AWS_ACCESS_KEY_ID={credentials.access_key_id}\n"
+        f"export AWS_SECRET_ACCESS_KEY={credentials.secret_access_key}\n"
+    )
+
+
+def banner(credentials: RootCredentials, endpoint: str) -> str:
+    """What `ostiary serve` prints: who the root is and how to point the AWS CLI at the server."""
+    lines = [
+        f"ostiary is serving IAM, STS and S3 on {endpoint}",
+        f"account {credentials.account_id}, root access key {credentials.access_key_id}",
+        "",
+        "point the AWS CLI and SDKs at it:",
+        f"  export AWS_ENDPOINT_URL={endpoint}",
+        f"  export AWS_ACCESS_KEY_ID={credentials.access_key_id}",
+    ]
+    if credentials.secret_access_key is not None:
+        lines.append(f"  export AWS_SECRET_ACCESS_KEY={credentials.secret_access_key}")
+    else:
+        lines.append("  export AWS_SECRET_ACCESS_KEY=<the root secret you configured>")
+    lines.append("  export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1")
+    return "\n".join(lines)
