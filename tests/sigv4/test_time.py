@@ -70,7 +70,7 @@ def test_presigned_in_the_future_beyond_skew_s3() -> None:
 
 
 def test_presigned_in_the_future_beyond_skew_sts() -> None:
-    with pytest.raises(errors.SignatureDoesNotMatch, match="^Signature not yet current"):
+    with pytest.raises(errors.SignatureDoesNotMatch, match=r"^Signature not yet current"):
         check(presigned("sts"), SIGNED_AT - 15 * MIN - SEC, body_sha256=EMPTY)
 
 

@@ -149,7 +149,7 @@ def signed_headers(signed_names: Iterable[str]) -> str:
     return ";".join(signed_names)
 
 
-def canonical_request(  # noqa: PLR0917 - the six parts AWS defines, in AWS's order
+def canonical_request(
     method: str,
     canonical_uri: str,
     canonical_query_string: str,

@@ -13,7 +13,6 @@ computed here, once; `verify` adds the secret, the clock and, for non-S3 service
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,15 +85,23 @@ def _parse_timestamp(text: str) -> dt.datetime | None:
     return None
 
 
+_HTTP_DATE = re.compile(r"(?:[A-Za-z]{3}, )?(\d{1,2})[ -]([A-Za-z]{3})[ -](\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _parse_http_date(text: str) -> dt.datetime | None:
+    """A `Date` header: ISO 8601 basic, or an RFC 9110 IMF-fixdate ("Fri, 24 May 2013 00:00:00 GMT")."""
     parsed = _parse_timestamp(text)
-    if parsed is not None:
+    match = _HTTP_DATE.fullmatch(text.strip())
+    if parsed is not None or match is None or match.group(2).title() not in _MONTHS:
         return parsed
+    day, month, year, hour, minute, second = match.groups()
     try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        return dt.datetime(
+            int(year), _MONTHS.index(month.title()) + 1, int(day), int(hour), int(minute), int(second), tzinfo=dt.UTC
+        )
+    except ValueError:
         return None
-    return when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
