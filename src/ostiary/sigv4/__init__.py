@@ -4,7 +4,8 @@ Contract with the shell (the server's auth module is the only caller that meets 
 
     signed = sigv4.parse_signed_request(method, raw_path, raw_query, headers)
         # method "GET"; raw_path as received, still percent-encoded ("/b/a%20b%2Bc"); raw_query without "?";
-        # headers: (name, value) pairs as received, any case, repeats allowed, including Host.
+        # headers: (name, value) pairs as received, any case, repeats allowed, including Host (derive it from
+        # :authority on HTTP/2). Decode header bytes as latin-1 and the path/query as UTF-8 with surrogateescape.
         # None: no SigV4 auth (no Authorization header or a SigV2 one, and no X-Amz-Algorithm/X-Amz-Credential).
         # Raises the scope service's wire error when SigV4 auth is present but malformed. Looks nothing up.
     secret = store.lookup(signed.access_key_id)          # None if unknown, inactive or deleted
