@@ -174,3 +174,83 @@ def fresh_postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+class InProcess:
+    """A `Pipeline` over a fresh SQLite store, driven with signed requests and a clock the test sets."""
+
+    def __init__(self, data_dir: Path) -> None:
+        import datetime as dt
+
+        from ostiary.bootstrap import ensure_default_account, open_store
+        from ostiary.server.pipeline import Pipeline
+        from ostiary.store.keyring import KeyRing
+
+        env = {
+            "OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT,
+            "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY,
+            "OSTIARY_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
+        }
+        self.now = dt.datetime(2026, 11, 28, 12, 0, 0, tzinfo=dt.UTC)
+        self.store = open_store(data_dir, None, env, os.urandom)
+        ensure_default_account(self.store, env, os.urandom, self.now)
+        self.keyring = KeyRing(self.store, os.urandom)
+        self.pipeline = Pipeline(self.store, self.keyring, clock=lambda: self.now)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def query(
+        self,
+        service: str,
+        params: dict[str, str],
+        *,
+        access_key_id: str = ROOT_KEY,
+        secret: str = ROOT_SECRET,
+        session_token: str | None = None,
+        signed_at: Any = None,
+        sign: bool = True,
+    ) -> tuple[int, Any]:
+        """POST a Query request; returns (status, parsed XML root)."""
+        import hashlib
+        import xml.etree.ElementTree as ET
+        from urllib.parse import urlencode
+
+        from ostiary import sigv4
+        from ostiary.http import BytesBody, HttpRequest
+
+        body = urlencode(params).encode()
+        headers: list[tuple[str, str]] = [
+            ("host", "127.0.0.1:4599"),
+            ("content-type", "application/x-www-form-urlencoded; charset=utf-8"),
+        ]
+        if sign:
+            signed = sigv4.sign(
+                "POST",
+                "/",
+                "",
+                headers,
+                access_key_id=access_key_id,
+                secret=secret,
+                region="us-east-1",
+                service=service,
+                now=signed_at or self.now,
+                payload_hash=hashlib.sha256(body).hexdigest(),
+                session_token=session_token,
+            )
+            headers = [(k.lower(), v) for k, v in signed.headers]
+        request = HttpRequest("POST", "/", "", tuple(headers), BytesBody(body))
+        response = self.pipeline.handle(request)
+        assert isinstance(response.body, bytes)
+        return response.status, ET.fromstring(response.body)
+
+
+def find(root: Any, path: str) -> str | None:
+    """Text at a namespace-agnostic path like "GetCallerIdentityResult/Arn" or "Error/Code"."""
+    node = root
+    for part in path.split("/"):
+        node = next((child for child in node if child.tag.rsplit("}", 1)[-1] == part), None)
+        if node is None:
+            return None
+    text: str | None = node.text
+    return text

@@ -156,6 +156,14 @@ def ensure_default_account(store: Store, environ: Mapping[str, str], rng: Rng, n
     return _stored_credentials(store, account)
 
 
+def default_account(store: Store) -> str:
+    with store.read() as conn:
+        row = conn.execute(select(meta.c.value).where(meta.c.name == "default_account")).first()
+    if row is None:
+        raise StartupError("this data directory has no default account yet: run `ostiary serve` once")
+    return str(row.value)
+
+
 def ids_ok(account: str) -> bool:
     return len(account) == 12 and account.isdigit()
 

@@ -38,8 +38,11 @@ from ostiary.caller import Caller, CallerKind
 Keys = dict[str, tuple[str, ...]]
 
 
-def iso8601(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def iso8601(value: dt.datetime, *, milliseconds: bool = False) -> str:
+    utc = value.astimezone(dt.UTC)
+    if milliseconds:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def request_keys(info: RequestInfo, now: dt.datetime, service: str) -> Keys:
@@ -79,10 +82,10 @@ def principal_keys(caller: Caller, tags: Iterable[tuple[str, str]], now: dt.date
         # Session tags override the role's tags with the same key (case-insensitively).
         merged.update({key.lower(): (key, value) for key, value in session.tags})
         issued = dt.datetime.fromtimestamp(session.issued_at, dt.UTC)
-        keys["aws:tokenissuetime"] = (iso8601(issued),)
+        keys["aws:tokenissuetime"] = (iso8601(issued, milliseconds=True),)
         keys["aws:multifactorauthpresent"] = ("true" if session.mfa_authenticated else "false",)
         if session.mfa_authenticated:
-            keys["aws:multifactorauthage"] = (str(max(0, int(now.timestamp()) - session.issued_at)),)
+            keys["aws:multifactorauthage"] = (str(max(0, int(now.timestamp() - session.issued_at))),)
         if session.source_identity is not None:
             keys["aws:sourceidentity"] = (session.source_identity,)
         if session.federated_provider is not None:

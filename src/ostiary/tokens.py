@@ -77,7 +77,7 @@ class SessionClaims:
     principal_id: str
     principal_arn: str
     principal_name: str
-    issued_at: int  # epoch seconds
+    issued_at: float  # epoch seconds, to the millisecond: aws:TokenIssueTime
     expires_at: int  # epoch seconds; the token is rejected from this instant on
     session_name: str = ""
     session_policy: str | None = None

@@ -13,7 +13,15 @@ from pathlib import Path
 import uvicorn
 
 from ostiary import __version__
-from ostiary.bootstrap import StartupError, banner, create_account, ensure_default_account, open_store
+from ostiary.bootstrap import (
+    StartupError,
+    banner,
+    create_account,
+    default_account,
+    ensure_default_account,
+    open_store,
+)
+from ostiary.revocation import REVOKE_POLICY_NAME, revoke_role_sessions
 from ostiary.server.app import App
 from ostiary.server.pipeline import Pipeline
 from ostiary.store import Store
@@ -91,6 +99,17 @@ def accounts_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def roles_revoke_sessions(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        account = args.account_id or default_account(store)
+        role = revoke_role_sessions(store, account, args.role_name, _now())
+    finally:
+        store.close()
+    print(f"sessions of {role.arn} issued before now are denied (inline policy {REVOKE_POLICY_NAME})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ostiary", description="AWS-compatible IAM, STS and S3 server")
     parser.add_argument("--version", action="version", version=f"ostiary {__version__}")
@@ -112,6 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing = accounts.add_parser("list", help="list accounts")
     _add_storage(listing)
     listing.set_defaults(run=accounts_list)
+
+    roles = commands.add_parser("roles", help="manage roles").add_subparsers(dest="action", required=True)
+    revoke = roles.add_parser(
+        "revoke-sessions", help="deny every session of a role issued before now (AWSRevokeOlderSessions)"
+    )
+    revoke.add_argument("role_name", metavar="ROLE")
+    revoke.add_argument("--account-id", help="the role's account (default: the server's default account)")
+    _add_storage(revoke)
+    revoke.set_defaults(run=roles_revoke_sessions)
     return parser
 
 

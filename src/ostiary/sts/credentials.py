@@ -139,6 +139,11 @@ def mint(call: Call, claims: SessionClaims) -> Minted:
     return Minted(claims, derive_secret(claims.access_key_id, key), seal(claims, key, call.rng))
 
 
-def issue_time(now: dt.datetime) -> int:
-    """Sessions are issued on whole seconds: Expiration is printed to the second."""
-    return int(now.timestamp())
+def issue_time(now: dt.datetime) -> float:
+    """The issue instant, to the millisecond (aws:TokenIssueTime must order against a revocation instant)."""
+    return round(now.timestamp(), 3)
+
+
+def expiry(issued: float, duration: int) -> int:
+    """Expiration is printed to the second: the issue second plus the duration."""
+    return int(issued) + duration

@@ -27,6 +27,7 @@ from ostiary.sts.credentials import (
     SERIAL_NUMBER,
     TAGS,
     TOKEN_CODE,
+    expiry,
     issue_time,
     mint,
     new_session_key_id,
@@ -81,7 +82,7 @@ def get_session_token(call: Call) -> dict[str, Any]:
         principal_arn=caller.arn,
         principal_name=caller.entity_name or "",
         issued_at=issued,
-        expires_at=issued + _duration(call),
+        expires_at=expiry(issued, _duration(call)),
         source_access_key_id=caller.access_key_id,
     )
     return {"Credentials": mint(call, claims).credentials()}
@@ -107,7 +108,7 @@ def get_federation_token(call: Call) -> dict[str, Any]:
         principal_arn=caller.arn,
         principal_name=caller.entity_name or "",
         issued_at=issued,
-        expires_at=issued + _duration(call),
+        expires_at=expiry(issued, _duration(call)),
         session_name=name,
         session_policy=policies.inline,
         policy_arns=policies.arns,
