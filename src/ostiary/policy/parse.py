@@ -62,13 +62,13 @@ def decode(document: str) -> tuple[Any, list[str]]:
     return value, state.duplicates
 
 
-def check_policy(document: str, kind: PolicyKind) -> tuple[Problem, ...]:
+def check_policy(document: str, kind: PolicyKind, *, managed: bool = False) -> tuple[Problem, ...]:
     """Every write-time problem of a document, in IAM's reporting order (empty when valid)."""
     try:
         doc, duplicates = decode(document)
     except ValueError:
         return (Problem(Phase.JSON, "", INVALID_JSON_MESSAGES[kind]),)
-    problems = check_document(doc, kind, duplicates)
+    problems = check_document(doc, kind, duplicates, managed=managed)
     ranked = sorted(enumerate(problems), key=lambda item: (item[1].phase, item[0]))
     return tuple(problem for _, problem in ranked)
 
@@ -80,18 +80,21 @@ def parse_policy(
     policy_id: str = "",
     arn: str | None = None,
     principal_ids: Mapping[str, str] | None = None,
+    managed: bool = False,
 ) -> Policy:
     """Parse, check and compile a policy document.
 
     Raises `MalformedPolicyDocument` with IAM's message for the first problem. `principal_ids`
     maps principal ARNs named in a resource or trust policy to the unique ID the user or role had
     when the policy was saved: such an ARN then matches only that entity (aws-reference §12).
+    `managed=True` applies the rules of CreatePolicy / CreatePolicyVersion (Version 2012-10-17
+    required); stored managed policies parse without it.
     """
     try:
         doc, duplicates = decode(document)
     except ValueError:
         raise MalformedPolicyDocument(INVALID_JSON_MESSAGES[kind]) from None
-    problem = first_problem(check_document(doc, kind, duplicates))
+    problem = first_problem(check_document(doc, kind, duplicates, managed=managed))
     if problem is not None:
         raise MalformedPolicyDocument(problem.message)
     version_given = "Version" in doc

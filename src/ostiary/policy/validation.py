@@ -12,7 +12,7 @@ validation suite, AWS CLI output quoted in public issues; facts, not code):
   "This policy contains invalid Json".
 - SYNTAX (unknown or repeated element, wrong JSON type, Effect other than Allow/Deny, Action with
   NotAction, no Statement, unknown condition operator with values): "Syntax errors in policy."
-- VERSION (identity policy without Version 2012-10-17): "Policy document must be version
+- VERSION (managed policy without Version 2012-10-17): "Policy document must be version
   2012-10-17 or greater."
 - LEGACY (Effect in the wrong case, unreadable date, ``arn:aws:s3::b``): "The policy failed
   legacy parsing".
@@ -158,15 +158,20 @@ def statements_of(doc: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return []
 
 
-def check_document(doc: Any, kind: PolicyKind, duplicates: Iterable[str] = ()) -> list[Problem]:
-    """Every problem in a decoded document (`duplicates`: JSON paths of repeated object keys)."""
+def check_document(
+    doc: Any, kind: PolicyKind, duplicates: Iterable[str] = (), *, managed: bool = False
+) -> list[Problem]:
+    """Every problem in a decoded document (`duplicates`: JSON paths of repeated object keys).
+
+    `managed`: the document is a customer managed policy (CreatePolicy, CreatePolicyVersion),
+    which IAM accepts only with Version 2012-10-17."""
     out = _Collector()
     for path in duplicates:
         out.add(Phase.SYNTAX, path, SYNTAX_ERRORS)
     if not isinstance(doc, dict):
         out.add(Phase.SYNTAX, "", SYNTAX_ERRORS)
         return out.problems
-    _check_top(doc, kind, out)
+    _check_top(doc, managed, out)
     statements = [(path, s) for path, s in statements_of(doc) if isinstance(s, dict)]
     for path, statement in statements:
         _check_statement_syntax(path, statement, out)
@@ -188,7 +193,7 @@ def check_document(doc: Any, kind: PolicyKind, duplicates: Iterable[str] = ()) -
     return out.problems
 
 
-def _check_top(doc: Mapping[str, Any], kind: PolicyKind, out: _Collector) -> None:
+def _check_top(doc: Mapping[str, Any], managed: bool, out: _Collector) -> None:
     for key in doc:
         if key not in TOP_ELEMENTS:
             out.add(Phase.SYNTAX, key, SYNTAX_ERRORS)
@@ -203,10 +208,12 @@ def _check_top(doc: Mapping[str, Any], kind: PolicyKind, out: _Collector) -> Non
         for i, item in enumerate(statement):
             if not isinstance(item, dict):
                 out.add(Phase.SYNTAX, f"Statement[{i}]", SYNTAX_ERRORS)
-    # "Policy document must be version 2012-10-17 or greater." (CreatePolicy, PutUserPolicy, …):
-    # IAM refuses identity-based policies without Version 2012-10-17. Trust and bucket policies
-    # keep accepting 2008-10-17 and a missing Version.
-    if kind is PolicyKind.IDENTITY and doc.get("Version") != VERSION_2012:
+    # "Policy document must be version 2012-10-17 or greater.": CreatePolicy refuses a managed
+    # policy without Version 2012-10-17 (recorded in moto's suite and in public CLI output;
+    # CloudFormation notes that AWS::IAM::ManagedPolicy needs 2012-10-17 while the Version of
+    # other policies "defaults to 2008-10-17"). Inline, trust and bucket policies accept
+    # 2008-10-17 and a missing Version (`reference_policies_elements_version`).
+    if managed and doc.get("Version") != VERSION_2012:
         out.add(Phase.VERSION, "Version", MESSAGES["version"])
 
 
@@ -331,8 +338,8 @@ def _check_resources(statements: list[tuple[str, Any]], out: _Collector) -> None
             value = statement.get(key)
             if not is_string_list(value):
                 continue
-            # IAM reports the first bad entry of a list in reverse lexical order (recorded in moto).
-            for resource in sorted(as_list(value), reverse=True):
+            # Within a list IAM reports the lexically smallest bad entry (recorded in moto's suite).
+            for resource in sorted(as_list(value)):
                 message = resource_format_error(resource)
                 if message is not None:
                     out.add(Phase.RESOURCE_FORMAT, f"{path}.{key}", message)

@@ -1,0 +1,103 @@
+"""Principal values: which forms IAM accepts, and how each covers each kind of caller."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ostiary.policy import PrincipalInfo, PrincipalMatch, PrincipalType
+from ostiary.policy.principals import PrincipalElement, classify, match_element
+
+from .helpers import ACCOUNT, ALICE, FEDERATED, OTHER, ROOT, SERVICE, SESSION, STRANGER, WEB
+
+ANON = PrincipalInfo(arn="anonymous", account="", type=PrincipalType.ANONYMOUS, unique_id="anonymous")
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/ops/deploy"
+
+E, P, A, N = PrincipalMatch.EXACT, PrincipalMatch.PARENT, PrincipalMatch.ACCOUNT, PrincipalMatch.NONE
+
+# (type, value, caller, expected match)
+MATCHES = [
+    ("*", "*", ALICE, E),
+    ("*", "*", ANON, E),
+    ("*", "*", WEB, E),
+    ("AWS", "*", ANON, E),
+    ("AWS", "*", STRANGER, E),
+    ("AWS", "*", WEB, N),  # {"AWS": "*"} covers AWS identities, not web-identity callers
+    ("AWS", ACCOUNT, ALICE, A),
+    ("AWS", f"arn:aws:iam::{ACCOUNT}:root", SESSION, A),
+    ("AWS", f"arn:aws:iam::{ACCOUNT}:root", ROOT, A),
+    ("AWS", ACCOUNT, STRANGER, N),
+    ("AWS", ACCOUNT, ANON, N),
+    ("AWS", f"arn:aws:iam::{ACCOUNT}:user/alice", ALICE, E),
+    ("AWS", f"arn:aws:iam::{ACCOUNT}:user/Alice", ALICE, N),  # user names in ARNs are case-sensitive
+    ("AWS", f"arn:aws:iam::{ACCOUNT}:user/alice", FEDERATED, P),  # the user who federated
+    ("AWS", ROLE, SESSION, P),  # a role ARN covers its sessions, capped
+    ("AWS", f"arn:aws:iam::{ACCOUNT}:role/deploy", SESSION, N),  # the role ARN has a path
+    ("AWS", f"arn:aws:sts::{ACCOUNT}:assumed-role/deploy/s1", SESSION, E),
+    ("AWS", f"arn:aws:sts::{ACCOUNT}:assumed-role/deploy/s2", SESSION, N),
+    ("AWS", f"arn:aws:sts::{ACCOUNT}:federated-user/bob", FEDERATED, E),
+    ("AWS", "AIDAALICEXXXXXXXXXXXX", ALICE, E),  # a saved unique ID shown for a deleted entity
+    ("AWS", "AROADEPLOYXXXXXXXXXXX", SESSION, P),
+    ("Federated", "accounts.google.com", WEB, E),
+    ("Federated", "graph.facebook.com", WEB, N),
+    ("Service", "ec2.amazonaws.com", SERVICE, E),
+    ("Service", "ec2.amazonaws.com", ALICE, N),
+]
+
+
+@pytest.mark.parametrize(("type_", "value", "caller", "expected"), MATCHES)
+def test_match(type_: str, value: str, caller: PrincipalInfo, expected: PrincipalMatch) -> None:
+    principal = classify(type_ if type_ != "*" else "AWS", value, {})
+    assert principal is not None
+    if type_ == "*":
+        principal = type(principal)("*", "*", principal.kind)
+    assert match_element(PrincipalElement((principal,), False), caller, deny=False) is expected
+
+
+def test_saved_unique_ids_pin_the_entity() -> None:
+    arn = f"arn:aws:iam::{ACCOUNT}:user/alice"
+    kept = classify("AWS", arn, {arn: "AIDAALICEXXXXXXXXXXXX"})
+    recreated = classify("AWS", arn, {arn: "AIDAOLDALICEXXXXXXXXX"})
+    assert kept is not None and recreated is not None
+    assert match_element(PrincipalElement((kept,), False), ALICE, deny=False) is E
+    assert match_element(PrincipalElement((recreated,), False), ALICE, deny=False) is N
+    role = classify("AWS", ROLE, {ROLE: "AROAOLDROLEXXXXXXXXXX"})
+    assert role is not None
+    assert match_element(PrincipalElement((role,), False), SESSION, deny=False) is N
+
+
+def test_not_principal() -> None:
+    bob = classify("AWS", f"arn:aws:iam::{OTHER}:user/carol", {})
+    assert bob is not None
+    element = PrincipalElement((bob,), True)
+    assert match_element(element, STRANGER, deny=True) is N
+    assert match_element(element, ALICE, deny=True) is E
+    # "The NotPrincipal element with a Deny effect will always deny any IAM principal that has a
+    # permissions boundary policy attached" (access_policies_boundaries)
+    bounded = replace(STRANGER, has_boundary=True)
+    assert match_element(element, bounded, deny=True) is E
+    assert match_element(element, bounded, deny=False) is N
+
+
+@pytest.mark.parametrize(
+    ("type_", "value"),
+    [
+        ("AWS", "arn:aws:iam::111122223333:user/*"),  # no wildcards inside principal ARNs
+        ("AWS", "arn:aws:iam::*:root"),
+        ("AWS", "arn:aws:iam::111122223333:group/devs"),  # groups are not principals
+        ("AWS", "arn:aws:iam::111122223333:policy/p"),
+        ("AWS", "arn:aws:sts::111122223333:user/alice"),  # wrong service for the resource type
+        ("AWS", "arn:aws:iam::111122223333:assumed-role/r/s"),
+        ("AWS", "11112222333"),  # eleven digits
+        ("AWS", "alice"),
+        ("Service", "*"),  # "The service principal in an IAM policy can't be "Service": "*""
+        ("Service", "ec2"),
+        ("Federated", "example.com"),
+        ("Federated", "arn:aws:iam::111122223333:user/x"),
+        ("CanonicalUser", "abc"),
+        ("User", "alice"),
+    ],
+)
+def test_rejected_values(type_: str, value: str) -> None:
+    assert classify(type_, value, {}) is None
