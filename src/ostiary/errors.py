@@ -391,3 +391,33 @@ class PreconditionFailed(AwsError):
 class S3InternalError(AwsError):
     code, status, sender_fault = "InternalError", 500, False
     message = "We encountered an internal error. Please try again."
+
+
+class MetadataTooLarge(AwsError):
+    code, status = "MetadataTooLarge", 400
+    message = "Your metadata headers exceed the maximum allowed metadata size."
+
+
+class InvalidStorageClass(AwsError):
+    code, status = "InvalidStorageClass", 400
+    message = "The storage class you specified is not valid"
+
+
+class InvalidLocationConstraint(AwsError):
+    code, status = "InvalidLocationConstraint", 400
+    message = "The specified location-constraint is not valid"
+
+
+class InvalidURI(AwsError):
+    code, status = "InvalidURI", 400
+    message = "Couldn't parse the specified URI."
+
+
+class AccessControlListNotSupported(AwsError):
+    code, status = "AccessControlListNotSupported", 400
+    message = "The bucket does not allow ACLs"
+
+
+class InvalidBucketAclWithObjectOwnership(AwsError):
+    code, status = "InvalidBucketAclWithObjectOwnership", 400
+    message = "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"

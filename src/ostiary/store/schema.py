@@ -230,18 +230,25 @@ buckets = Table(
     Column("account_id", String(12), ForeignKey("accounts.account_id"), nullable=False, index=True),
     Column("region", String(32), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # The bucket policy exactly as sent, and the unique IDs its principal ARNs had when it was saved
+    # (JSON object ARN -> ID; aws-reference.md §12).
     Column("policy", Text, nullable=True),
     Column("policy_principal_ids", Text, nullable=True),
 )
+
+# S3 lists keys in UTF-8 binary order. SQLite's default BINARY collation compares UTF-8 bytes;
+# PostgreSQL needs the "C" collation for the same order (and for range scans on the primary key).
+OBJECT_KEY = String(1024).with_variant(String(1024, collation="C"), "postgresql")
 
 objects = Table(
     "objects",
     metadata,
     Column("bucket", String(63), ForeignKey("buckets.name"), primary_key=True),
-    Column("key", String(1024), primary_key=True),
+    Column("key", OBJECT_KEY, primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("etag", String(64), nullable=False),
-    Column("content_type", String(256), nullable=True),
+    # Content-Type as sent (S3 does not bound its length).
+    Column("content_type", Text, nullable=True),
     # JSON: user metadata (x-amz-meta-*) and stored system headers (Content-Encoding, checksums, …).
     Column("metadata", Text, nullable=False, default="{}"),
     Column("last_modified", UtcDateTime, nullable=False),

@@ -1,0 +1,188 @@
+"""Buckets as handlers need them (row + compiled bucket policy), and the authorization call.
+
+Bucket rows and their compiled policies are cached per store until its write generation changes
+(design.md, decision 4): a warm GET reads one object row and nothing else. Policies are compiled
+once per exact text and principal IDs, so an unrelated write does not recompile them.
+
+Authorization follows the Service Authorization Reference for Amazon S3: the handler names the
+action and the resource ARN (``arn:aws:s3:::bucket`` or ``arn:aws:s3:::bucket/key``), the bucket
+owner's account, the operation's condition keys and the bucket policy; S3 quotes the ARN in its
+AccessDenied messages. Every S3 action also carries ``s3:authType``, ``s3:signatureversion``,
+``s3:signatureAge``, ``s3:x-amz-content-sha256`` (signed requests) and ``s3:ResourceAccount``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ostiary.arn import s3_arn
+from ostiary.errors import AccessDenied, MalformedPolicyDocument, NoSuchBucket, S3InternalError
+from ostiary.policy import Policy, PolicyKind, parse_policy
+from ostiary.policy.decision import Decision
+from ostiary.s3.request import S3Request
+from ostiary.store import Store
+from ostiary.store.objects import BucketRecord, get_bucket
+
+Keys = dict[str, tuple[str, ...]]
+
+_COMPILED_MAX = 4_096
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    record: BucketRecord
+    policy: Policy | None
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def account(self) -> str:
+        return self.record.account_id
+
+
+class _Compiled:
+    """Compiled bucket policies by (bucket, text, principal IDs) digest, least recently used out first."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, Policy] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, record: BucketRecord) -> Policy:
+        assert record.policy is not None
+        ids = json.dumps(dict(record.policy_principal_ids), sort_keys=True)
+        digest = hashlib.sha256(f"{record.name}\0{record.policy}\0{ids}".encode()).hexdigest()
+        with self._lock:
+            found = self._items.get(digest)
+            if found is not None:
+                self._items.move_to_end(digest)
+                return found
+        try:
+            policy = compile_bucket_policy(record.name, record.policy, record.policy_principal_ids)
+        except MalformedPolicyDocument as exc:  # a stored policy the engine no longer reads: fail closed
+            raise S3InternalError() from exc
+        with self._lock:
+            self._items[digest] = policy
+            if len(self._items) > _COMPILED_MAX:
+                self._items.popitem(last=False)
+        return policy
+
+
+def compile_bucket_policy(bucket: str, text: str, principal_ids: Mapping[str, str]) -> Policy:
+    return parse_policy(text, PolicyKind.RESOURCE, policy_id=s3_arn(bucket), principal_ids=principal_ids)
+
+
+class _BucketCache:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._generation = store.generation
+        self._entries: dict[str, Bucket | None] = {}
+        self._lock = threading.Lock()
+        self.compiled = _Compiled()
+
+    def get(self, name: str) -> Bucket | None:
+        generation = self._store.generation
+        with self._lock:
+            if generation != self._generation:
+                self._entries.clear()
+                self._generation = generation
+            if name in self._entries:
+                return self._entries[name]
+        with self._store.read() as conn:
+            record = get_bucket(conn, name)
+        bucket = None if record is None else Bucket(record, self.compiled.get(record) if record.policy else None)
+        with self._lock:
+            if generation == self._generation and len(self._entries) < 100_000:
+                self._entries[name] = bucket
+        return bucket
+
+
+_CACHES: weakref.WeakKeyDictionary[Store, _BucketCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cache(store: Store) -> _BucketCache:
+    with _CACHES_LOCK:
+        found = _CACHES.get(store)
+        if found is None:
+            found = _CACHES[store] = _BucketCache(store)
+        return found
+
+
+def find_bucket(request: S3Request) -> Bucket | None:
+    return _cache(request.call.store).get(request.bucket)
+
+
+def load_bucket(request: S3Request) -> Bucket:
+    """The addressed bucket; NoSuchBucket when there is none (bucket names are public in S3's shared namespace)."""
+    bucket = find_bucket(request)
+    if bucket is None:
+        raise NoSuchBucket(BucketName=request.bucket)
+    expected = request.header("x-amz-expected-bucket-owner")
+    if expected is not None and expected != bucket.account:
+        # API reference, common request headers: "If the account ID that you provide does not match
+        # the actual owner of the bucket, the request fails with the HTTP status code 403 Forbidden".
+        raise AccessDenied()
+    return bucket
+
+
+def signature_keys(request: S3Request) -> Keys:
+    """The condition keys every S3 action supports that describe how the request was signed."""
+    info = request.call.request
+    keys: Keys = {}
+    if info.auth_type is not None:
+        keys["s3:authType"] = (info.auth_type,)
+    if info.signature_version is not None:
+        keys["s3:signatureversion"] = (info.signature_version,)
+    if info.signature_age_ms is not None:
+        keys["s3:signatureAge"] = (str(info.signature_age_ms),)
+    if info.content_sha256 is not None:
+        keys["s3:x-amz-content-sha256"] = (info.content_sha256,)
+    return keys
+
+
+def authorize(
+    request: S3Request,
+    action: str,
+    bucket: Bucket | None,
+    *,
+    key: str | None = None,
+    keys: Keys | None = None,
+    resource_account: str | None = None,
+) -> Decision:
+    """Ask the authorizer about `action` on the bucket (or its object `key`); raises AccessDenied."""
+    name = bucket.name if bucket is not None else request.bucket
+    resource = s3_arn(name, key)
+    account = bucket.account if bucket is not None else resource_account
+    merged = signature_keys(request)
+    if account is not None:
+        merged["s3:ResourceAccount"] = (account,)
+    if keys:
+        merged.update(keys)
+    policies = (bucket.policy,) if bucket is not None and bucket.policy is not None else ()
+    return request.call.authorize(
+        action,
+        resource,
+        resource_account=account,
+        keys=merged,
+        resource_display=f'"{resource}"',
+        resource_policies=policies,
+    )
+
+
+def is_allowed(
+    request: S3Request, action: str, bucket: Bucket, *, key: str | None = None, keys: Keys | None = None
+) -> AccessDenied | None:
+    """None when the caller may perform `action`, else the AccessDenied it would get."""
+    try:
+        authorize(request, action, bucket, key=key, keys=keys)
+    except AccessDenied as denied:
+        return denied
+    return None

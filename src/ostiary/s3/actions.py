@@ -1,0 +1,82 @@
+"""The Amazon S3 actions a bucket policy may name, and the resource type each one applies to.
+
+From the Service Authorization Reference, "Actions, resources, and condition keys for Amazon S3"
+(list_amazons3.html), the ``Resource types`` column: ``object`` actions take
+``arn:aws:s3:::bucket/key``, ``bucket`` actions take ``arn:aws:s3:::bucket``. Actions on access
+points, jobs, Storage Lens and the account (``ListAllMyBuckets``) apply to no bucket-policy
+resource. PutBucketPolicy uses this table to answer "Policy has invalid action" (an ``s3:``
+action S3 does not define, or another service's action) and "Action does not apply to any
+resource(s) in statement".
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Final
+
+
+class ResourceType(Enum):
+    BUCKET = "bucket"
+    OBJECT = "object"
+    OTHER = "other"  # access points, jobs, Storage Lens, account-level actions
+
+
+_OBJECT_ACTIONS: Final = """
+AbortMultipartUpload BypassGovernanceRetention DeleteObject DeleteObjectTagging DeleteObjectVersion
+DeleteObjectVersionTagging GetObject GetObjectAcl GetObjectAttributes GetObjectLegalHold GetObjectRetention
+GetObjectTagging GetObjectTorrent GetObjectVersion GetObjectVersionAcl GetObjectVersionAttributes
+GetObjectVersionForReplication GetObjectVersionTagging GetObjectVersionTorrent InitiateReplication
+ListMultipartUploadParts ObjectOwnerOverrideToBucketOwner PutObject PutObjectAcl PutObjectLegalHold
+PutObjectRetention PutObjectTagging PutObjectVersionAcl PutObjectVersionTagging ReplicateDelete ReplicateObject
+ReplicateTags RestoreObject RenameObject
+"""
+_BUCKET_ACTIONS: Final = """
+CreateBucket CreateBucketMetadataTableConfiguration CreateBucketMetadataConfiguration DeleteBucket
+DeleteBucketMetadataTableConfiguration DeleteBucketMetadataConfiguration DeleteBucketOwnershipControls
+DeleteBucketPolicy DeleteBucketWebsite GetAccelerateConfiguration GetAnalyticsConfiguration GetBucketAbac
+GetBucketAcl GetBucketCORS GetBucketLocation GetBucketLogging GetBucketMetadataTableConfiguration
+GetBucketMetadataConfiguration GetBucketNotification GetBucketObjectLockConfiguration GetBucketOwnershipControls
+GetBucketPolicy GetBucketPolicyStatus GetBucketPublicAccessBlock GetBucketRequestPayment GetBucketTagging
+GetBucketVersioning GetBucketWebsite GetEncryptionConfiguration GetIntelligentTieringConfiguration
+GetInventoryConfiguration GetLifecycleConfiguration GetMetricsConfiguration GetReplicationConfiguration
+ListBucket ListBucketMultipartUploads ListBucketVersions PutAccelerateConfiguration PutAnalyticsConfiguration
+PutBucketAbac PutBucketAcl PutBucketCORS PutBucketLogging PutBucketNotification
+PutBucketObjectLockConfiguration PutBucketOwnershipControls PutBucketPolicy PutBucketPublicAccessBlock
+PutBucketRequestPayment PutBucketTagging PutBucketVersioning PutBucketWebsite PutEncryptionConfiguration
+PutIntelligentTieringConfiguration PutInventoryConfiguration PutLifecycleConfiguration PutMetricsConfiguration
+PutReplicationConfiguration UpdateBucketMetadataInventoryTableConfiguration
+UpdateBucketMetadataJournalTableConfiguration CreateSession TagResource UntagResource ListTagsForResource
+"""
+_OTHER_ACTIONS: Final = """
+AssociateAccessGrantsIdentityCenter CreateAccessGrant CreateAccessGrantsInstance CreateAccessGrantsLocation
+CreateAccessPoint CreateAccessPointForObjectLambda CreateJob CreateMultiRegionAccessPoint
+CreateStorageLensGroup DeleteAccessGrant DeleteAccessGrantsInstance DeleteAccessGrantsInstanceResourcePolicy
+DeleteAccessGrantsLocation DeleteAccessPoint DeleteAccessPointForObjectLambda DeleteAccessPointPolicy
+DeleteAccessPointPolicyForObjectLambda DeleteJobTagging DeleteMultiRegionAccessPoint
+DeleteStorageLensConfiguration DeleteStorageLensConfigurationTagging DeleteStorageLensGroup DescribeJob
+DescribeMultiRegionAccessPointOperation DissociateAccessGrantsIdentityCenter GetAccessGrant
+GetAccessGrantsInstance GetAccessGrantsInstanceForPrefix GetAccessGrantsInstanceResourcePolicy
+GetAccessGrantsLocation GetAccessPoint GetAccessPointConfigurationForObjectLambda GetAccessPointForObjectLambda
+GetAccessPointPolicy GetAccessPointPolicyForObjectLambda GetAccessPointPolicyStatus
+GetAccessPointPolicyStatusForObjectLambda GetAccountPublicAccessBlock GetDataAccess GetJobTagging
+GetMultiRegionAccessPoint GetMultiRegionAccessPointPolicy GetMultiRegionAccessPointPolicyStatus
+GetMultiRegionAccessPointRoutes GetStorageLensConfiguration GetStorageLensConfigurationTagging
+GetStorageLensDashboard GetStorageLensGroup ListAccessGrants ListAccessGrantsInstances ListAccessGrantsLocations
+ListAccessPoints ListAccessPointsForDirectoryBuckets ListAccessPointsForObjectLambda ListAllMyBuckets
+ListCallerAccessGrants ListJobs ListMultiRegionAccessPoints ListStorageLensConfigurations ListStorageLensGroups
+PauseReplication PutAccessGrantsInstanceResourcePolicy PutAccessPointConfigurationForObjectLambda
+PutAccessPointPolicy PutAccessPointPolicyForObjectLambda PutAccessPointPublicAccessBlock
+PutAccountPublicAccessBlock PutJobTagging PutMultiRegionAccessPointPolicy PutStorageLensConfiguration
+PutStorageLensConfigurationTagging SubmitMultiRegionAccessPointRoutes UpdateAccessGrantsLocation
+UpdateJobPriority UpdateJobStatus UpdateStorageLensGroup
+"""
+
+S3_ACTIONS: Final = {
+    name.lower(): (name, kind)
+    for text, kind in (
+        (_OBJECT_ACTIONS, ResourceType.OBJECT),
+        (_BUCKET_ACTIONS, ResourceType.BUCKET),
+        (_OTHER_ACTIONS, ResourceType.OTHER),
+    )
+    for name in text.split()
+}
