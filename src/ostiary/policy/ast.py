@@ -18,6 +18,9 @@ from ostiary.policy.variables import Template, resolve
 
 VERSION_2012: Final = "2012-10-17"
 VERSION_2008: Final = "2008-10-17"
+# Per policy, how many distinct actions keep their applicable statements cached (IAM, STS and S3
+# together have a few hundred actions).
+_ACTION_CACHE_SIZE: Final = 2048
 
 
 class PolicyKind(Enum):
@@ -51,21 +54,36 @@ class ActionElement:
 
 
 @dataclass(frozen=True, slots=True)
+class ResourceEntry:
+    """One compiled Resource pattern: a glob, or a template with variables and its literal prefix
+    (a resource that does not start with the prefix cannot match, whatever the variables hold)."""
+
+    glob: Glob | None
+    template: Template | None = None
+    prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceElement:
     """`Resource` or `NotResource`: ARN patterns, case-sensitive, with policy variables."""
 
     patterns: tuple[str, ...]
     negated: bool
-    globs: tuple[Glob | None, ...] = field(compare=False, repr=False)  # None: holds variables
-    templates: tuple[Template | None, ...] = field(compare=False, repr=False)
+    entries: tuple[ResourceEntry, ...] = field(compare=False, repr=False)
+
+    @property
+    def templates(self) -> tuple[Template | None, ...]:
+        return tuple(entry.template for entry in self.entries)
 
     def matches(self, resource: str, lookup: Lookup) -> bool:
         hit = False
-        for compiled, template in zip(self.globs, self.templates, strict=True):
-            glob = compiled
+        for entry in self.entries:
+            glob = entry.glob
             if glob is None:
-                assert template is not None
-                chunks = resolve(template, lookup)
+                if not resource.startswith(entry.prefix):
+                    continue
+                assert entry.template is not None
+                chunks = resolve(entry.template, lookup)
                 if chunks is None:
                     continue  # "will not match any resource" (reference_policies_variables)
                 glob = compile_chunks(chunks, arn=True)
@@ -129,6 +147,7 @@ class Policy:
     # Statement indexes by the literal service prefix of their actions, and those that any action
     # might match (NotAction, wildcard services). Built in __post_init__.
     _by_service: dict[str, tuple[Statement, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, compare=False, repr=False)
     _literal: dict[str, frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
     _generic: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
@@ -153,6 +172,15 @@ class Policy:
             found = tuple(s for s in self.statements if s.index in indexes)
             if len(self._by_service) < 512:
                 self._by_service[service] = found
+        return found
+
+    def for_action(self, action: str) -> tuple[Statement, ...]:
+        """Statements whose Action/NotAction matches `action` (lower-case), in order; cached per action."""
+        found = self._by_action.get(action)
+        if found is None:
+            found = tuple(s for s in self.candidates(action.split(":", 1)[0]) if s.action.matches(action))
+            if len(self._by_action) < _ACTION_CACHE_SIZE:
+                self._by_action[action] = found
         return found
 
     def to_dict(self) -> dict[str, Any]:

@@ -93,33 +93,44 @@ def _refs(matches: list[StatementMatch]) -> tuple[StatementRef, ...]:
     return tuple(m.ref for m in matches)
 
 
+def _best(matches: list[StatementMatch]) -> PrincipalMatch:
+    best = PrincipalMatch.NONE
+    for match in matches:
+        if match.principal_match.value > best.value:
+            best = match.principal_match
+    return best
+
+
 def authorize(ctx: RequestContext, policies: PolicySet) -> Decision:
     """Decide one request by AWS's evaluation logic (see the module docstring)."""
     action = ctx.action.lower()
     if action in ALWAYS_ALLOWED:
         return Decision(Effect.ALLOW)
-    sinks = {
-        PolicyType.IDENTITY: _scan_all(policies.identity, ctx, action, PolicyType.IDENTITY),
-        PolicyType.RESOURCE: _scan_all(policies.resource, ctx, action, PolicyType.RESOURCE),
-    }
+    identity = _scan_all(policies.identity, ctx, action, PolicyType.IDENTITY)
+    resource = _scan_all(policies.resource, ctx, action, PolicyType.RESOURCE)
+    boundary = None
     if policies.boundary is not None:
-        sinks[PolicyType.BOUNDARY] = _scan_all((policies.boundary,), ctx, action, PolicyType.BOUNDARY)
+        boundary = _scan_all((policies.boundary,), ctx, action, PolicyType.BOUNDARY)
+    session = None
     if policies.session is not None:
-        sinks[PolicyType.SESSION] = _scan_all(policies.session, ctx, action, PolicyType.SESSION)
-    missing = unique([key for sink in sinks.values() for key in sink.missing])
-    errors = tuple(ref for sink in sinks.values() for ref in sink.errors)
+        session = _scan_all(policies.session, ctx, action, PolicyType.SESSION)
+    sinks = [(PolicyType.IDENTITY, identity), (PolicyType.RESOURCE, resource)]
+    if boundary is not None:
+        sinks.append((PolicyType.BOUNDARY, boundary))
+    if session is not None:
+        sinks.append((PolicyType.SESSION, session))
+    missing = unique([key for _, sink in sinks for key in sink.missing])
+    errors = tuple(ref for _, sink in sinks for ref in sink.errors)
 
-    denying = [kind for kind in DENY_NAMING_ORDER if kind in sinks and sinks[kind].denies]
-    if denying:
-        first = sinks[denying[0]].denies[0]
-        denies = [m for kind in denying for m in sinks[kind].denies]
-        return Decision(Effect.EXPLICIT_DENY, _refs(denies), denying[0], first.policy_arn, errors, missing)
+    denies = [m for _, sink in sinks for m in sink.denies]  # DENY_NAMING_ORDER is the order of `sinks`
+    if denies:
+        first = denies[0]
+        return Decision(Effect.EXPLICIT_DENY, _refs(denies), first.ref.policy_type, first.policy_arn, errors, missing)
 
     def decide(effect: Effect, deciding: list[StatementMatch], denied_by: PolicyType | None = None) -> Decision:
         return Decision(effect, _refs(deciding), denied_by, None, errors, missing)
 
-    resource = sinks[PolicyType.RESOURCE]
-    grant = max((m.principal_match for m in resource.allows), key=lambda m: m.value, default=PrincipalMatch.NONE)
+    grant = _best(resource.allows)
     grants = [m for m in resource.allows if m.principal_match is grant]
     who = ctx.principal
     if who.type in _NO_IDENTITY_SIDE or who.service is not None:
@@ -127,15 +138,18 @@ def authorize(ctx: RequestContext, policies: PolicySet) -> Decision:
             return decide(Effect.ALLOW, grants)
         return decide(Effect.IMPLICIT_DENY, [], PolicyType.RESOURCE)
 
-    identity = sinks[PolicyType.IDENTITY]
     identity_ok = who.type is PrincipalType.ACCOUNT or bool(identity.allows)
-    boundary = sinks.get(PolicyType.BOUNDARY)
-    session = sinks.get(PolicyType.SESSION)
     boundary_ok = boundary is None or bool(boundary.allows)
     session_ok = session is None or bool(session.allows)
     caps = (boundary.allows if boundary else []) + (session.allows if session else [])
-    gates = ((PolicyType.IDENTITY, identity_ok), (PolicyType.BOUNDARY, boundary_ok), (PolicyType.SESSION, session_ok))
-    first_failing = next((kind for kind, ok in gates if not ok), None)
+    if not identity_ok:
+        first_failing: PolicyType | None = PolicyType.IDENTITY
+    elif not boundary_ok:
+        first_failing = PolicyType.BOUNDARY
+    elif not session_ok:
+        first_failing = PolicyType.SESSION
+    else:
+        first_failing = None
 
     if ctx.is_cross_account:
         if grant is PrincipalMatch.NONE:

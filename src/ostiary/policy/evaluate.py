@@ -74,12 +74,12 @@ class Sink:
 
 def scan(policy: Policy, ctx: RequestContext, action: str, policy_type: PolicyType, sink: Sink) -> None:
     """Add the statements of `policy` that apply to `ctx` (`action` is ctx.action lower-cased)."""
-    service = action.split(":", 1)[0]
+    candidates = policy.for_action(action)
+    if not candidates:
+        return
     lookup = ctx.key
     who = ctx.principal
-    for statement in policy.candidates(service):
-        if not statement.action.matches(action):
-            continue
+    for statement in candidates:
         if statement.resource is not None and not statement.resource.matches(ctx.resource, lookup):
             continue
         deny = statement.effect is StatementEffect.DENY

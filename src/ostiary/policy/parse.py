@@ -20,11 +20,12 @@ from ostiary.policy.ast import (
     Policy,
     PolicyKind,
     ResourceElement,
+    ResourceEntry,
     Statement,
     StatementEffect,
 )
 from ostiary.policy.conditions import Clause, compile_clause, parse_operator_name
-from ostiary.policy.glob import Glob, compile_glob
+from ostiary.policy.glob import compile_glob
 from ostiary.policy.positions import Span, statement_spans
 from ostiary.policy.principals import Kind, PrincipalElement, PrincipalValue, classify
 from ostiary.policy.validation import (
@@ -37,7 +38,7 @@ from ostiary.policy.validation import (
     scalar_text,
     statements_of,
 )
-from ostiary.policy.variables import Template, parse_template, resource_part_start
+from ostiary.policy.variables import parse_template, resource_part_start
 
 
 class _Decoded:
@@ -144,13 +145,14 @@ def _statement(
 
 
 def _resource(patterns: tuple[str, ...], negated: bool, variables: bool) -> ResourceElement:
-    globs: list[Glob | None] = []
-    templates: list[Template | None] = []
+    entries = []
     for pattern in patterns:
         template = parse_template(pattern, start=resource_part_start(pattern)) if variables else None
-        templates.append(template)
-        globs.append(None if template is not None else compile_glob(pattern, arn=True))
-    return ResourceElement(patterns, negated, tuple(globs), tuple(templates))
+        if template is None:
+            entries.append(ResourceEntry(compile_glob(pattern, arn=True)))
+        else:
+            entries.append(ResourceEntry(None, template, template.literal_prefix))
+    return ResourceElement(patterns, negated, tuple(entries))
 
 
 def _principal(raw: Any, negated: bool, principal_ids: Mapping[str, str]) -> PrincipalElement:

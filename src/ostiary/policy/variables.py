@@ -54,6 +54,20 @@ class Template:
     def keys(self) -> tuple[str, ...]:
         return tuple(part.key for part in self.parts if isinstance(part, Variable))
 
+    @property
+    def literal_prefix(self) -> str:
+        """The text every resolution starts with: up to the first variable or wildcard."""
+        out = []
+        for part in self.parts:
+            if isinstance(part, Variable):
+                break
+            text, active = part
+            if active and ("*" in text or "?" in text):
+                out.append(text[: min(i for i in (text.find("*"), text.find("?")) if i >= 0)])
+                break
+            out.append(text)
+        return "".join(out)
+
 
 def parse_template(text: str, *, start: int = 0) -> Template | None:
     """Split `text` into literal pieces and variables; None when it holds neither variables nor escapes."""
