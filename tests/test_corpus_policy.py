@@ -29,58 +29,47 @@ def _selected(pairs: list[tuple[str, dict[str, Any]]]) -> list[Any]:
 
 
 def _parse(entry: dict[str, Any], kind: Any) -> Any:
-    from ostiary.policy import parse_policy
+    import ostiary.policy as p
 
     document = entry["document"]
     text = document if isinstance(document, str) else json.dumps(document)
-    return parse_policy(
+    return p.parse_policy(
         text, kind, policy_id=entry["id"], arn=entry.get("arn"), principal_ids=entry.get("principal_ids")
     )
 
 
 @pytest.mark.parametrize("case", _selected(DECISION_CASES))
 def test_decision(case: dict[str, Any]) -> None:
-    from ostiary.policy import (
-        Effect,
-        PolicyKind,
-        PolicySet,
-        PolicyType,
-        PrincipalInfo,
-        PrincipalType,
-        RequestContext,
-        access_denied_message,
-        authorize,
-    )
+    import ostiary.policy as p
 
     pol, req, expect = case["policies"], case["request"], case["expect"]
-    resource_kind = PolicyKind.TRUST if pol.get("resource_required") else PolicyKind.RESOURCE
-    session = pol.get("session")
-    policy_set = PolicySet(
-        identity=tuple(_parse(p, PolicyKind.IDENTITY) for p in pol.get("identity", [])),
-        resource=tuple(_parse(p, resource_kind) for p in pol.get("resource", [])),
-        boundary=_parse(pol["boundary"], PolicyKind.IDENTITY) if pol.get("boundary") else None,
-        session=None if session is None else tuple(_parse(p, PolicyKind.IDENTITY) for p in session),
+    identity, session = p.PolicyKind.IDENTITY, pol.get("session")
+    policy_set = p.PolicySet(
+        identity=tuple(_parse(e, identity) for e in pol.get("identity", [])),
+        resource=tuple(
+            _parse(e, p.PolicyKind.TRUST if pol.get("resource_required") else p.PolicyKind.RESOURCE)
+            for e in pol.get("resource", [])
+        ),
+        boundary=_parse(pol["boundary"], identity) if pol.get("boundary") else None,
+        session=None if session is None else tuple(_parse(e, identity) for e in session),
         resource_required=bool(pol.get("resource_required")),
     )
-    who = dict(req["principal"], type=PrincipalType(req["principal"]["type"]))
+    who = p.PrincipalInfo(**dict(req["principal"], type=p.PrincipalType(req["principal"]["type"])))
     keys = {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in req.get("context", {}).items()}
-    ctx = RequestContext(PrincipalInfo(**who), req["action"], req["resource"], req.get("resource_account"), keys)
-    decision = authorize(ctx, policy_set)
+    ctx = p.RequestContext(who, req["action"], req["resource"], req.get("resource_account"), keys)
+    decision = p.authorize(ctx, policy_set)
 
-    effects = {"Allow": Effect.ALLOW, "ExplicitDeny": Effect.EXPLICIT_DENY, "ImplicitDeny": Effect.IMPLICIT_DENY}
+    effects = {"Allow": p.Effect.ALLOW, "ExplicitDeny": p.Effect.EXPLICIT_DENY, "ImplicitDeny": p.Effect.IMPLICIT_DENY}
     assert decision.effect is effects[expect["decision"]]
     if "policy_type" in expect:
         named = expect["policy_type"]
-        assert decision.denied_by is (None if named is None else PolicyType[named.upper()])
+        assert decision.denied_by is (None if named is None else p.PolicyType[named.upper()])
     if "deciding" in expect:
-        refs = {f"{r.policy_id}#{r.sid if r.sid else r.index}" for r in decision.deciding}
-        assert refs == set(expect["deciding"])
+        assert {f"{r.policy_id}#{r.sid if r.sid else r.index}" for r in decision.deciding} == set(expect["deciding"])
     if "message" in expect:
-        text = access_denied_message(
-            ctx,
-            decision,
-            resource_display=expect.get("message_resource"),
-            with_reason=expect.get("message_with_reason", True),
+        reason = expect.get("message_with_reason", True)
+        text = p.access_denied_message(
+            ctx, decision, resource_display=expect.get("message_resource"), with_reason=reason
         )
         assert text == expect["message"]
 
