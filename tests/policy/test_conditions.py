@@ -147,7 +147,6 @@ def test_every_operator_has_a_row() -> None:
         ("StringEquals", "", "StringEquals", False),
         ("ForAllValues:StringLikeIfExists", "ForAllValues:", "StringLike", True),
         ("ForAnyValue:ArnNotLike", "ForAnyValue:", "ArnNotLike", False),
-        ("NullIfExists", "", "Null", True),
     ],
 )
 def test_operator_names(text: str, qualifier: str, base: str, if_exists: bool) -> None:
@@ -156,7 +155,9 @@ def test_operator_names(text: str, qualifier: str, base: str, if_exists: bool) -
     assert (name.qualifier.value, name.operator.name, name.if_exists) == (qualifier, base, if_exists)
 
 
-@pytest.mark.parametrize("text", ["stringequals", "StringEqual", "ForAnyValue::StringEquals", "ForSomeValues:Bool", ""])
+@pytest.mark.parametrize(
+    "text", ["stringequals", "StringEqual", "ForAnyValue::StringEquals", "ForSomeValues:Bool", "NullIfExists", ""]
+)
 def test_unknown_operator_names(text: str) -> None:
     assert parse_operator_name(text) is None
 

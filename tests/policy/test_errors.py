@@ -203,8 +203,9 @@ ERRORS: list[tuple[str, PolicyKind, Any, str]] = [
         "iam path",
         IDN,
         d(with_(OK, Resource="arn:aws:iam:::example_bucket")),
-        'IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, instance-profile/, '
-        "mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.",
+        'IAM resource path must either be "*", root, or start with user/, federated-user/, role/, group/, '
+        "instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, "
+        "access-report/.",
     ),
     (
         "action without vendor",
@@ -223,6 +224,24 @@ ERRORS: list[tuple[str, PolicyKind, Any, str]] = [
         IDN,
         d(with_(OK, Action="s3:List:Bucket")),
         "Actions/Condition can contain only one colon.",
+    ),
+    (
+        "wildcard in vendor",
+        IDN,
+        d(with_(OK, Action="*:Untag*")),
+        "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards",
+    ),
+    (
+        "null has no IfExists",
+        IDN,
+        d(with_(OK, Condition={"NullIfExists": {"aws:TokenIssueTime": "true"}})),
+        "Syntax errors in policy.",
+    ),
+    (
+        "missing resource before a bad action",  # recorded 2026-02-18 (localstack snapshot, invalid-29)
+        IDN,
+        d(with_(OK, Action="invalid", Resource=None)),
+        "Policy statement must contain resources.",
     ),
     ("bad vendor", IDN, d(with_(OK, Action="a a:ListBucket")), "Vendor a a is not valid"),
     ("no resource", IDN, d(with_(OK, Resource=None)), "Policy statement must contain resources."),

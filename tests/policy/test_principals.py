@@ -67,14 +67,39 @@ def test_saved_unique_ids_pin_the_entity() -> None:
     assert match_element(PrincipalElement((role,), False), SESSION, deny=False) is N
 
 
-def test_not_principal() -> None:
-    bob = classify("AWS", f"arn:aws:iam::{OTHER}:user/carol", {})
-    assert bob is not None
-    element = PrincipalElement((bob,), True)
-    assert match_element(element, STRANGER, deny=True) is N
-    assert match_element(element, ALICE, deny=True) is E
+def not_principal(*values: str) -> PrincipalElement:
+    classified = [classify("AWS", v, {}) for v in values]
+    assert all(classified)
+    return PrincipalElement(tuple(v for v in classified if v is not None), True)
+
+
+@pytest.mark.parametrize(
+    ("values", "caller", "deny_applies", "allow_applies"),
+    [
+        # reference_policies_elements_notprincipal, "IAM user in the same or a different account"
+        ((STRANGER.arn, f"arn:aws:iam::{OTHER}:root"), STRANGER, False, False),
+        ((STRANGER.arn, f"arn:aws:iam::{OTHER}:root"), ALICE, True, True),
+        # without the account, the account link is not spared ("might ... deny access to the account")
+        ((STRANGER.arn,), STRANGER, True, False),
+        # "IAM role in the same or different account": session, role and account
+        ((SESSION.arn, ROLE, f"arn:aws:iam::{ACCOUNT}:root"), SESSION, False, False),
+        ((f"arn:aws:sts::{ACCOUNT}:assumed-role/deploy/other", ROLE, ACCOUNT), SESSION, True, False),
+        ((ROLE, ACCOUNT), SESSION, True, False),
+        ((ACCOUNT,), ROOT, False, False),
+        ((ACCOUNT,), ANON, True, True),
+        (("*",), ANON, False, False),
+    ],
+)
+def test_not_principal(values: tuple[str, ...], caller: PrincipalInfo, deny_applies: bool, allow_applies: bool) -> None:
+    element = not_principal(*values)
+    assert (match_element(element, caller, deny=True) is E) is deny_applies
+    assert (match_element(element, caller, deny=False) is E) is allow_applies
+
+
+def test_not_principal_deny_always_hits_principals_with_a_boundary() -> None:
     # "The NotPrincipal element with a Deny effect will always deny any IAM principal that has a
     # permissions boundary policy attached" (access_policies_boundaries)
+    element = not_principal(STRANGER.arn, f"arn:aws:iam::{OTHER}:root")
     bounded = replace(STRANGER, has_boundary=True)
     assert match_element(element, bounded, deny=True) is E
     assert match_element(element, bounded, deny=False) is N

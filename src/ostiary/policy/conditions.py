@@ -126,8 +126,9 @@ class OperatorName:
 def parse_operator_name(text: str) -> OperatorName | None:
     """Split ``ForAnyValue:StringLikeIfExists`` into its parts; None for an unknown operator.
 
-    Names are case-sensitive. The qualifier and the suffix are optional; IAM accepts
-    ``NullIfExists`` and treats it as ``Null``."""
+    Names are case-sensitive; the qualifier and the suffix are optional. "You can add IfExists to
+    the end of any condition operator name except the Null condition"
+    (`reference_policies_elements_condition_operators`): ``NullIfExists`` is unknown."""
     qualifier = Qualifier.NONE
     for candidate in (Qualifier.FOR_ALL_VALUES, Qualifier.FOR_ANY_VALUE):
         if text.startswith(candidate.value):
@@ -137,7 +138,9 @@ def parse_operator_name(text: str) -> OperatorName | None:
     if if_exists:
         text = text[: -len("IfExists")]
     operator = OPERATORS.get(text)
-    return None if operator is None else OperatorName(qualifier, operator, if_exists)
+    if operator is None or (if_exists and operator.name == "Null"):
+        return None
+    return OperatorName(qualifier, operator, if_exists)
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,20 +184,59 @@ def _same_entity(value: PrincipalValue, caller_id: str | None) -> bool:
     return value.unique_id is None or value.unique_id == caller_id
 
 
-def match_element(element: PrincipalElement, who: PrincipalInfo, *, deny: bool) -> PrincipalMatch:
-    """How the element covers the caller (NotPrincipal: EXACT when the caller is not listed).
+_CHAINS: Final = {
+    PrincipalType.USER: frozenset({"account", "self"}),
+    PrincipalType.ASSUMED_ROLE: frozenset({"account", "role", "self"}),
+    PrincipalType.FEDERATED_USER: frozenset({"account", "self"}),
+    PrincipalType.ACCOUNT: frozenset({"account"}),
+}
+_ALL_SELF: Final = frozenset({"self"})
 
-    `reference_policies_elements_notprincipal` and `access_policies_boundaries`: "The NotPrincipal
-    element with a Deny effect will always deny any IAM principal that has a permissions boundary
-    policy attached, regardless of the values specified in the NotPrincipal element."
-    """
-    best = PrincipalMatch.NONE
+
+def _covered(element: PrincipalElement, who: PrincipalInfo) -> frozenset[str]:
+    """Which links of the caller's chain (account, role, the caller itself) the element names."""
+    covered: set[str] = set()
     for value in element.values:
         found = match_value(value, who)
-        if found.value > best.value:
-            best = found
+        if found is PrincipalMatch.NONE:
+            continue
+        if value.kind is Kind.ANYONE:
+            return frozenset({"account", "role", "self"})
+        if found is PrincipalMatch.ACCOUNT:
+            covered.add("account")
+        elif found is PrincipalMatch.PARENT:
+            covered.add("role" if who.type is PrincipalType.ASSUMED_ROLE else "parent")
+        else:
+            covered.add("self")
+    return frozenset(covered)
+
+
+def match_element(element: PrincipalElement, who: PrincipalInfo, *, deny: bool) -> PrincipalMatch:
+    """How the element covers the caller; for NotPrincipal, EXACT when the statement applies.
+
+    `Principal`: the strongest match among its values.
+
+    `NotPrincipal` (`reference_policies_elements_notprincipal`): "AWS might validate the account
+    first and then the user. If an assumed-role user ... is being evaluated, AWS might validate the
+    account first, then the role, and then the assumed-role user ... we strongly recommend that you
+    explicitly include the ARN for a user's account, or include both the ARN for a role and the ARN
+    for the account containing that role." The caller is a chain — its account, its role (for a
+    role session), itself — and AWS names every link in its examples. So a Deny with NotPrincipal
+    spares the caller only when every link is listed, and an Allow with NotPrincipal grants only
+    when no link is. And (`access_policies_boundaries`) "The NotPrincipal element with a Deny
+    effect will always deny any IAM principal that has a permissions boundary policy attached,
+    regardless of the values specified in the NotPrincipal element."
+    """
     if not element.negated:
+        best = PrincipalMatch.NONE
+        for value in element.values:
+            found = match_value(value, who)
+            if found.value > best.value:
+                best = found
         return best
     if deny and who.has_boundary and who.type in (PrincipalType.USER, PrincipalType.ASSUMED_ROLE):
         return PrincipalMatch.EXACT
-    return PrincipalMatch.EXACT if best is PrincipalMatch.NONE else PrincipalMatch.NONE
+    chain = _CHAINS.get(who.type, _ALL_SELF)
+    covered = _covered(element, who)
+    applies = not chain <= covered if deny else not chain & covered
+    return PrincipalMatch.EXACT if applies else PrincipalMatch.NONE

@@ -5,8 +5,10 @@ with the JSON path of the offending element (``Statement[2].Condition``) and the
 validator that reports it. IAM reports only one problem, and its phases run in a fixed order, so
 `first_problem` picks the earliest phase (then document order).
 
-Messages and their order are AWS's own texts as recorded against IAM (the getmoto/moto policy
-validation suite, AWS CLI output quoted in public issues; facts, not code):
+Messages and their order are AWS's own texts as recorded against IAM: CreatePolicy answers
+recorded on 2026-02-18 in localstack/localstack's `tests/aws/services/iam/test_iam_policies.snapshot.json`
+(for the documents of getmoto/moto's policy validation suite), and AWS CLI output quoted in public
+issues (facts, not code):
 
 - JSON (not JSON): identity policies "Syntax errors in policy."; trust and bucket policies
   "This policy contains invalid Json".
@@ -19,12 +21,12 @@ validation suite, AWS CLI output quoted in public issues; facts, not code):
 - SID (repeated Sid): "Statement IDs (SID) in a single policy must be unique."
 - PLACEMENT (Principal in an identity policy, none in a bucket or trust policy): see `MESSAGES`.
 - ACTIONS (no Action/NotAction, or an empty list): "Policy statement must contain actions."
+- RESOURCES (no Resource/NotResource in an identity or bucket policy; any in a trust policy):
+  "Policy statement must contain resources." / "Has prohibited field Resource".
 - RESOURCE_FORMAT (``invalid``, ``a:b``, IAM paths, regions): 'Resource invalid must be in ARN
   format or "*".' and its siblings.
 - ACTION_FORMAT (``invalid``, ``s3:a:b``, ``a a:b``): "Actions/Conditions must be prefaced by a
   vendor, e.g., iam, sdb, ec2, etc." and its siblings.
-- RESOURCES (no Resource/NotResource in an identity or bucket policy; any in a trust policy):
-  "Policy statement must contain resources." / "Has prohibited field Resource".
 - PRINCIPAL (unknown, malformed or wildcarded principal): 'Invalid principal in policy:
   "AWS":"…"'.
 """
@@ -53,9 +55,9 @@ class Phase(IntEnum):
     SID = 4
     PLACEMENT = 5
     ACTIONS = 6
-    RESOURCE_FORMAT = 7
-    ACTION_FORMAT = 8
-    RESOURCES = 9
+    RESOURCES = 7
+    RESOURCE_FORMAT = 8
+    ACTION_FORMAT = 9
     PRINCIPAL = 10
 
 
@@ -87,10 +89,12 @@ MESSAGES: Final = {
     "vendor_qualified": "Resource vendor must be fully qualified and cannot contain regexes.",
     "iam_region": "IAM resource {resource} cannot contain region information.",
     "s3_region": "Resource {resource} can not contain region information.",
-    "iam_path": 'IAM resource path must either be "*" or start with {prefixes}.',
+    "iam_path": 'IAM resource path must either be "*", root, or start with {prefixes}.',
     "action_vendor": "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
     "action_colons": "Actions/Condition can contain only one colon.",
     "vendor_invalid": "Vendor {vendor} is not valid",
+    # Public CLI output (boogy/iam-policy-validator#172), quoted without final punctuation.
+    "vendor_wildcard": "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards",
     "principal_invalid": 'Invalid principal in policy: "{type}":"{value}"',
 }
 INVALID_JSON_MESSAGES: Final = {
@@ -378,18 +382,22 @@ def resource_format_error(resource: str) -> str | None:
     if service in ("iam", "s3") and not rest.startswith(":"):
         return MESSAGES["iam_region" if service == "iam" else "s3_region"].format(resource=resource)
     tail = rest.partition(":")[2].partition(":")[2]
-    if service == "iam" and tail != "*" and not tail.startswith(IAM_RESOURCE_PREFIXES):
+    if service == "iam" and tail not in ("*", "root") and not tail.startswith(IAM_RESOURCE_PREFIXES):
         return MESSAGES["iam_path"].format(prefixes=", ".join(IAM_RESOURCE_PREFIXES))
     return None
 
 
 def _check_action(path: str, action: str, out: _Collector) -> None:
+    if action == "*":
+        return
     parts = action.split(":")
-    if len(parts) == 1 and parts[0] != "*":
+    if len(parts) == 1:
         out.add(Phase.ACTION_FORMAT, path, MESSAGES["action_vendor"])
     elif len(parts) > 2:
         out.add(Phase.ACTION_FORMAT, path, MESSAGES["action_colons"])
-    elif parts[0] != "*" and _VENDOR.search(parts[0]):
+    elif "*" in parts[0] or "?" in parts[0]:
+        out.add(Phase.ACTION_FORMAT, path, MESSAGES["vendor_wildcard"])
+    elif _VENDOR.search(parts[0]):
         out.add(Phase.ACTION_FORMAT, path, MESSAGES["vendor_invalid"].format(vendor=parts[0]))
 
 
