@@ -40,7 +40,8 @@ def _encode_marker(key: str) -> str:
 
 def _decode_marker(marker: str) -> str:
     try:
-        return base64.urlsafe_b64decode(marker + "=" * (-len(marker) % 4)).decode("utf-8")
+        padded = marker + "=" * (-len(marker) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise messages.invalid_marker() from exc
 

@@ -101,7 +101,8 @@ def update_role(call: Call) -> Result:
         description = call.params.get("Description", current.description)
         duration = call.params.get("MaxSessionDuration", current.max_session_duration)
         principals.update_role(conn, current.role_id, description=description, max_session_duration=duration)
-    return None
+    # UpdateRole has an (empty) output shape: botocore needs the <UpdateRoleResult/> wrapper.
+    return {}
 
 
 def update_role_description(call: Call) -> Result:
