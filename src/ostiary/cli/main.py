@@ -55,6 +55,7 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     store = _open(args)
     credentials = ensure_default_account(store, os.environ, os.urandom, _now())
+    store.watch_changes()
     keyring = KeyRing(store, os.urandom)
     keyring.current(_now())
     app = App(Pipeline(store, keyring), workers=args.workers)

@@ -8,21 +8,30 @@
 - Every write runs in one transaction (`Store.write`): a failing call changes
   nothing. A committed write bumps `generation`, which every in-memory cache
   keys on, so this node sees its own writes at once.
+- Writes also advance a counter row in the database (``meta.generation``).
+  `watch_changes` polls it, so writes by other nodes (PostgreSQL) or by the
+  ``ostiary`` command (SQLite) reach this node's caches within a second
+  (design.md, decision 4).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Integer, Text, cast, create_engine, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ostiary.secretbox import SecretBox
+from ostiary.store.schema import meta
+
+log = logging.getLogger("ostiary.store")
+_COUNTER = "generation"
 
 
 class Store:
@@ -37,6 +46,9 @@ class Store:
         self._generation = 0
         self._generation_lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
+        self._seen_counter: int | None = None
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
 
     @property
     def generation(self) -> int:
@@ -70,14 +82,56 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
+                if not bookkeeping:
+                    _advance_counter(conn)
             if not bookkeeping:
                 self.bump_generation()
         finally:
             if lock is not None:
                 lock.release()
 
+    def poll_changes(self) -> bool:
+        """Bump the generation when another process wrote since the last poll; True if it did."""
+        with self.engine.connect() as conn:
+            counter = _read_counter(conn)
+        changed = self._seen_counter is not None and counter != self._seen_counter
+        self._seen_counter = counter
+        if changed:
+            self.bump_generation()
+        return changed
+
+    def watch_changes(self, interval: float = 0.5) -> None:
+        """Poll for other processes' writes in a daemon thread until `close`."""
+        self.poll_changes()
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.poll_changes()
+                except Exception:  # the database is briefly unreachable: try again next time
+                    log.warning("could not poll the database for changes", exc_info=True)
+
+        self._watcher = threading.Thread(target=run, name="ostiary-store-watch", daemon=True)
+        self._watcher.start()
+
     def close(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
         self.engine.dispose()
+
+
+def _read_counter(conn: Connection) -> int:
+    row = conn.execute(select(meta.c.value).where(meta.c.name == _COUNTER)).first()
+    return int(row.value) if row is not None else 0
+
+
+def _advance_counter(conn: Connection) -> None:
+    updated = conn.execute(
+        update(meta).where(meta.c.name == _COUNTER).values(value=cast(cast(meta.c.value, Integer) + 1, Text))
+    )
+    if not updated.rowcount:
+        conn.execute(insert(meta).values(name=_COUNTER, value="1"))
 
 
 def sqlite_url(data_dir: Path) -> str:
