@@ -8,6 +8,9 @@ A pure package: it imports only the standard library and `ostiary.errors` / `ost
     evaluate(policy, ctx)     → Evaluation      (one policy: the statements that apply)
     authorize(ctx, PolicySet) → Decision        (AWS's evaluation logic across policy types)
     access_denied_message(ctx, decision) → str  (the exact AccessDenied text)
+
+Beside the pipeline: `check_policy` (every write-time problem with its JSON path), `lint_policy`
+(warnings about accepted policies), `policy_size` (quota counting), `context_keys`.
 """
 
 from ostiary.policy.ast import VERSION_2008, VERSION_2012, Policy, PolicyKind, Statement, StatementEffect
@@ -16,6 +19,7 @@ from ostiary.policy.context import ANONYMOUS, PrincipalInfo, PrincipalType, Requ
 from ostiary.policy.decision import Decision, Effect, PolicyType, StatementRef
 from ostiary.policy.documents import context_keys, policy_size
 from ostiary.policy.evaluate import Evaluation, StatementMatch, evaluate
+from ostiary.policy.lint import Finding, lint_policy
 from ostiary.policy.messages import access_denied_message
 from ostiary.policy.parse import check_policy, parse_policy
 from ostiary.policy.positions import Position, Span
@@ -29,6 +33,7 @@ __all__ = [
     "Decision",  # the outcome of `authorize`
     "Effect",  # ALLOW / EXPLICIT_DENY / IMPLICIT_DENY
     "Evaluation",  # the outcome of `evaluate`
+    "Finding",  # one lint warning
     "Policy",  # a compiled, immutable, cacheable policy
     "PolicyKind",  # IDENTITY / RESOURCE / TRUST: what a document is for
     "PolicySet",  # the policies that apply to one request
@@ -49,6 +54,7 @@ __all__ = [
     "check_policy",
     "context_keys",
     "evaluate",
+    "lint_policy",  # advice about accepted policies; never on the authorization path
     "parse_policy",
     "policy_size",
 ]
