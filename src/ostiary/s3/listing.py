@@ -69,7 +69,7 @@ class Cursor:
     @classmethod
     def decode(cls, token: str) -> Cursor:
         try:
-            raw = base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+            raw = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
             raw = ""
         if not raw or raw[0] not in "ie" or "\x00" in raw:
