@@ -139,6 +139,7 @@ class Pipeline:
             caller = ANONYMOUS_CALLER
         else:
             caller = self.authn.authenticate(signed, now, hashlib.sha256(body).hexdigest()).caller
+            self._record_use(caller, signed, now)
         action = form.get("Action")
         if not action:
             raise MissingAction()
@@ -180,6 +181,7 @@ class Pipeline:
         if signed is not None:
             authenticated = self.authn.authenticate(signed, now, None)
             caller = authenticated.caller
+            self._record_use(caller, signed, now)
             http = verified_s3_body(http, signed, authenticated.secret)
         info = request_info(http, signed, now)
         call = S3Call(
@@ -193,6 +195,12 @@ class Pipeline:
             request=info,
         )
         return s3.handle(call)
+
+    def _record_use(self, caller: Caller, signed: sigv4.SignedRequest, now: dt.datetime) -> None:
+        """GetAccessKeyLastUsed reports long-term keys used directly (a session's calls are not the key's)."""
+        key_id = caller.access_key_id
+        if key_id is not None and caller.session is None:
+            self.store.usage.key_used(key_id, now, signed.service, signed.region or "us-east-1")
 
 
 def check_session_limits(caller: Caller, service: str, action: str) -> None:

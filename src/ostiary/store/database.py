@@ -29,6 +29,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from ostiary.secretbox import SecretBox
 from ostiary.store.schema import meta
+from ostiary.store.usage import UsageRecorder
 
 log = logging.getLogger("ostiary.store")
 _COUNTER = "generation"
@@ -49,6 +50,7 @@ class Store:
         self._seen_counter: int | None = None
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
+        self.usage = UsageRecorder(self)
 
     @property
     def generation(self) -> int:
@@ -106,6 +108,7 @@ class Store:
 
         def run() -> None:
             while not self._stop.wait(interval):
+                self.usage.flush()
                 try:
                     self.poll_changes()
                 except Exception:  # the database is briefly unreachable: try again next time
@@ -118,6 +121,7 @@ class Store:
         self._stop.set()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
+        self.usage.flush()
         self.engine.dispose()
 
 

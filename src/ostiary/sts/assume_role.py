@@ -21,7 +21,7 @@ from ostiary.model import Role
 from ostiary.policy import Policy, PolicyKind, parse_policy
 from ostiary.protocol import params as p
 from ostiary.request_context import tag_request_keys
-from ostiary.store.principals import get_role, record_role_use
+from ostiary.store.principals import get_role
 from ostiary.sts.credentials import (
     ARN_PATTERN,
     POLICY_ARNS,
@@ -192,8 +192,7 @@ def assume_role(call: Call) -> dict[str, Any]:
         source_access_key_id=caller.access_key_id,
     )
     minted = mint(call, claims)
-    with call.store.write(bookkeeping=True) as conn:
-        record_role_use(conn, role.role_id, call.now, call.request.region or "us-east-1")
+    call.store.usage.role_used(role.role_id, call.now, call.request.region or "us-east-1")
     result: dict[str, Any] = {
         "Credentials": minted.credentials(),
         "AssumedRoleUser": {
