@@ -185,7 +185,8 @@ class BoundAuthorizer:
     def __init__(self, authz: Authorization, caller: Caller, info: RequestInfo, now: dt.datetime, service: str):
         self._authz = authz
         self._caller = caller
-        self._base_keys = request_keys(info, now, service)
+        self._info = info
+        self._service = service
         self._now = now
         self._principal: tuple[PrincipalPolicies, PolicySet] | None = None
 
@@ -198,7 +199,7 @@ class BoundAuthorizer:
         self, action: str, resource: str, resource_account: str | None, keys: Mapping[str, tuple[str, ...]] | None
     ) -> RequestContext:
         principal, _ = self._identity_side()
-        merged = dict(self._base_keys)
+        merged = request_keys(self._info, self._now, self._service)
         merged.update(principal_keys(self._caller, principal.tags, self._now))
         merged.update(operation_keys(keys))
         return RequestContext(
