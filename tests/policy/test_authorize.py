@@ -402,3 +402,12 @@ def check(
     assert decision.denied_by is named
     if deciding is not None:
         assert {f"{r.policy_id}#{r.sid or r.index}" for r in decision.deciding} == deciding
+
+
+def test_the_named_denying_policy_does_not_depend_on_attachment_order() -> None:
+    first = identity(DENY_ALL, policy_id="a", arn=f"arn:aws:iam::{ACCOUNT}:policy/b")
+    second = identity(DENY_ALL, policy_id="b", arn=f"arn:aws:iam::{ACCOUNT}:policy/a")
+    inline = identity(DENY_ALL, policy_id="inline")
+    for order in ((first, second, inline), (inline, second, first)):
+        decision = authorize(request(), ps(identity=order))
+        assert decision.denying_policy_arn == f"arn:aws:iam::{ACCOUNT}:policy/a"

@@ -85,7 +85,9 @@ def documents(principal: bool) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 
 def compile_(body: list[dict[str, Any]], kind: PolicyKind, name: str) -> Policy:
-    return parse_policy(json.dumps({"Version": "2012-10-17", "Statement": body}), kind, policy_id=name)
+    # Managed-looking ARNs derived from the content, so they follow a policy when it moves.
+    arn = None if kind is not PolicyKind.IDENTITY else f"arn:aws:iam::{ACCOUNT}:policy/{abs(hash(json.dumps(body)))}"
+    return parse_policy(json.dumps({"Version": "2012-10-17", "Statement": body}), kind, policy_id=name, arn=arn)
 
 
 @st.composite

@@ -48,9 +48,10 @@ The type named in an implicit deny (aws-reference §13; AWS does not document th
   identity-based policies.
 
 For an explicit deny the named type is the first of identity-based, resource-based, boundary,
-session that holds an applicable Deny, and the denying policy's ARN (if it has one) is carried for
-the ": <policy-arn>" suffix. The deciding statements are every applicable Deny (explicit deny), or
-the Allow statements of the path that granted access (allow), or none (implicit deny).
+session that holds an applicable Deny, and the ARN of a denying policy of that type (the smallest,
+if several have one) is carried for the ": <policy-arn>" suffix. The deciding statements are every
+applicable Deny (explicit deny), or the Allow statements of the path that granted access (allow),
+or none (implicit deny).
 """
 
 from __future__ import annotations
@@ -124,8 +125,11 @@ def authorize(ctx: RequestContext, policies: PolicySet) -> Decision:
 
     denies = [m for _, sink in sinks for m in sink.denies]  # DENY_NAMING_ORDER is the order of `sinks`
     if denies:
-        first = denies[0]
-        return Decision(Effect.EXPLICIT_DENY, _refs(denies), first.ref.policy_type, first.policy_arn, errors, missing)
+        named = denies[0].ref.policy_type
+        # The smallest ARN among the named type's denying policies: the same whatever the order in
+        # which the policies were attached.
+        arns = sorted(m.policy_arn for m in denies if m.ref.policy_type is named and m.policy_arn)
+        return Decision(Effect.EXPLICIT_DENY, _refs(denies), named, arns[0] if arns else None, errors, missing)
 
     def decide(effect: Effect, deciding: list[StatementMatch], denied_by: PolicyType | None = None) -> Decision:
         return Decision(effect, _refs(deciding), denied_by, None, errors, missing)
