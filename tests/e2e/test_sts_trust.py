@@ -1,0 +1,284 @@
+"""Trust-policy semantics of AssumeRole on real requests.
+
+Sources:
+- IAM User Guide reference_policies_evaluation-logic_policy-eval-basics ("IAM role trust policies and KMS
+  key policies are exceptions ... because they must explicitly allow access for principals") and
+  aws-reference.md §8.3: in the same account a trust policy naming the caller's ARN is enough by itself; one
+  naming the account delegates to the caller's identity policies.
+- IAM User Guide reference_policies_iam-condition-keys (sts:ExternalId, sts:RoleSessionName,
+  sts:SourceIdentity, sts:TransitiveTagKeys), id_session-tags (sts:TagSession, aws:PrincipalTag for session
+  tags, transitive tags in role chains), id_credentials_temp_control-access_monitor (source identity persists
+  across chained sessions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.e2e.test_sts_policy_support import (
+    Kit,
+    allow,
+    assume,
+    denied_message,
+    deny,
+    error_of,
+    trust,
+)
+from tests.support import Server
+
+
+@pytest.fixture
+def kit(server: Server, unique_name: Callable[[str], str]) -> Kit:
+    return Kit(server, unique_name)
+
+
+def assume_denied(kit: Kit, caller_arn: str, role_arn: str, call: Callable[..., object], **kwargs: object) -> None:
+    error = error_of(call, RoleArn=role_arn, **kwargs)
+    assert (error.code, error.status) == ("AccessDenied", 403)
+    assert error.message == denied_message(caller_arn, "sts:AssumeRole", role_arn)
+
+
+def test_trust_naming_the_user_needs_no_identity_policy_in_the_same_account(kit: Kit) -> None:
+    user = kit.user()
+    role = kit.role(trust(user.arn))
+    session, _ = assume(user.creds, role.arn)
+    assert session.sts.get_caller_identity()["Arn"].endswith(f":assumed-role/{role.name}/session")
+
+
+@pytest.mark.parametrize("form", ["arn", "bare-id"])
+def test_trust_naming_the_account_needs_the_callers_identity_policy(kit: Kit, form: str) -> None:
+    """`"AWS": "ACCT"` and `"AWS": "arn:aws:iam::ACCT:root"` delegate to the account's identity policies."""
+    principal = f"arn:aws:iam::{kit.account}:root" if form == "arn" else kit.account
+    role = kit.role(trust(principal))
+    without = kit.user()
+    assume_denied(kit, without.arn, role.arn, without.creds.sts.assume_role, RoleSessionName="s1")
+
+    scoped = kit.user(allow("sts:AssumeRole", role.arn))
+    assume(scoped.creds, role.arn)
+    elsewhere = kit.user(allow("sts:AssumeRole", f"arn:aws:iam::{kit.account}:role/some-other-role"))
+    assume_denied(kit, elsewhere.arn, role.arn, elsewhere.creds.sts.assume_role, RoleSessionName="s1")
+
+
+def test_identity_policy_alone_is_not_enough(kit: Kit) -> None:
+    """sts:AssumeRole on * in the identity policy does not help when the trust policy names someone else."""
+    trusted = kit.user()
+    caller = kit.user(allow("sts:AssumeRole"))
+    role = kit.role(trust(trusted.arn))
+    assume_denied(kit, caller.arn, role.arn, caller.creds.sts.assume_role, RoleSessionName="s1")
+
+
+def test_explicit_deny_in_the_identity_policy_beats_a_trust_policy_naming_the_user(kit: Kit) -> None:
+    user = kit.user(deny("sts:AssumeRole"))
+    role = kit.role(trust(user.arn))
+    assume_denied(kit, user.arn, role.arn, user.creds.sts.assume_role, RoleSessionName="s1")
+
+
+def test_deny_in_the_trust_policy_beats_its_allow(kit: Kit) -> None:
+    user = kit.user(allow("sts:AssumeRole"))
+    role = kit.role(
+        trust(f"arn:aws:iam::{kit.account}:root"),
+        {"Effect": "Deny", "Principal": {"AWS": user.arn}, "Action": "sts:AssumeRole"},
+    )
+    assume_denied(kit, user.arn, role.arn, user.creds.sts.assume_role, RoleSessionName="s1")
+
+
+def test_external_id_condition(kit: Kit) -> None:
+    """sts:ExternalId: absent or wrong → denied; the right value → allowed (IAM User Guide
+    id_roles_common-scenarios_third-party)."""
+    user = kit.user()
+    role = kit.role(trust(user.arn, Condition={"StringEquals": {"sts:ExternalId": "Unique-ID-4711"}}))
+    sts = user.creds.sts
+    assume_denied(kit, user.arn, role.arn, sts.assume_role, RoleSessionName="s1")
+    assume_denied(kit, user.arn, role.arn, sts.assume_role, RoleSessionName="s1", ExternalId="Unique-ID-4712")
+    assume(user.creds, role.arn, ExternalId="Unique-ID-4711")
+
+
+def test_principal_tag_condition_reads_the_calling_users_tags(kit: Kit) -> None:
+    """aws:PrincipalTag/<k> in a trust policy is the calling user's tag (IAM User Guide troubleshoot_roles)."""
+    statement = trust(f"arn:aws:iam::{kit.account}:root", Condition={"StringEquals": {"aws:PrincipalTag/team": "blue"}})
+    role = kit.role(statement)
+    blue = kit.user(allow("sts:AssumeRole"), tags={"team": "blue"})
+    red = kit.user(allow("sts:AssumeRole"), tags={"team": "red"})
+    untagged = kit.user(allow("sts:AssumeRole"))
+    assume(blue.creds, role.arn)
+    for other in (red, untagged):
+        assume_denied(kit, other.arn, role.arn, other.creds.sts.assume_role, RoleSessionName="s1")
+    # Tags changed with TagUser apply at once.
+    kit.root.iam.tag_user(UserName=red.name, Tags=[{"Key": "team", "Value": "blue"}])
+    assume(red.creds, role.arn)
+
+
+def test_role_session_name_condition_with_a_policy_variable(kit: Kit) -> None:
+    """The documented pattern: require the session name to be the user name.
+
+    IAM User Guide reference_policies_iam-condition-keys, sts:RoleSessionName
+    ("StringLike": {"sts:RoleSessionName": "${aws:username}"}).
+    """
+    user = kit.user()
+    role = kit.role(trust(user.arn, Condition={"StringLike": {"sts:RoleSessionName": "${aws:username}"}}))
+    session, response = assume(user.creds, role.arn, user.name)
+    assert response["AssumedRoleUser"]["Arn"].endswith(f"/{role.name}/{user.name}")
+    assume_denied(kit, user.arn, role.arn, user.creds.sts.assume_role, RoleSessionName="somebody-else")
+    assert session.sts.get_caller_identity()["UserId"] == f"{role.role_id}:{user.name}"
+
+
+def test_source_identity_needs_set_source_identity_in_the_trust_policy(kit: Kit) -> None:
+    """Passing SourceIdentity needs sts:SetSourceIdentity (STS API Reference, AssumeRole, SourceIdentity)."""
+    user = kit.user()
+    role = kit.role(trust(user.arn))
+    error = error_of(user.creds.sts.assume_role, RoleArn=role.arn, RoleSessionName="s1", SourceIdentity=user.name)
+    assert error.code == "AccessDenied"
+    # Without a SourceIdentity the same trust policy is enough.
+    assume(user.creds, role.arn)
+
+
+def test_source_identity_condition_and_aws_source_identity_in_the_session(kit: Kit) -> None:
+    """sts:SourceIdentity in the trust policy; aws:SourceIdentity on the session's requests; it persists
+    across role chaining (IAM User Guide id_credentials_temp_control-access_monitor)."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    user = kit.user()
+    first = kit.role(
+        trust(
+            user.arn,
+            ["sts:AssumeRole", "sts:SetSourceIdentity"],
+            Condition={"StringEquals": {"sts:SourceIdentity": "${aws:username}"}},
+        ),
+        policy=[
+            allow("sts:AssumeRole"),
+            allow(
+                "s3:GetObject",
+                f"arn:aws:s3:::{bucket}/*",
+                Condition={"StringEquals": {"aws:SourceIdentity": user.name}},
+            ),
+        ],
+    )
+    second = kit.role(
+        trust(first.arn, ["sts:AssumeRole", "sts:SetSourceIdentity"]),
+        policy=[
+            allow(
+                "s3:GetObject",
+                f"arn:aws:s3:::{bucket}/*",
+                Condition={"StringEquals": {"aws:SourceIdentity": user.name}},
+            )
+        ],
+    )
+    sts = user.creds.sts
+    # No SourceIdentity, or another one: the trust condition fails.
+    assume_denied(kit, user.arn, first.arn, sts.assume_role, RoleSessionName="s1")
+    error = error_of(sts.assume_role, RoleArn=first.arn, RoleSessionName="s1", SourceIdentity="mallory")
+    assert error.code == "AccessDenied"
+
+    session, response = assume(user.creds, first.arn, "s1", SourceIdentity=user.name)
+    assert response["SourceIdentity"] == user.name
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+    chained, chained_response = assume(session, second.arn, "chained")
+    assert chained_response.get("SourceIdentity", user.name) == user.name
+    assert chained.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+
+def test_session_tags_need_tag_session_in_the_trust_policy(kit: Kit) -> None:
+    """Passing Tags needs sts:TagSession.
+
+    IAM User Guide id_session-tags, "Permissions required to add session tags".
+    """
+    user = kit.user()
+    role = kit.role(trust(user.arn))
+    error = error_of(
+        user.creds.sts.assume_role,
+        RoleArn=role.arn,
+        RoleSessionName="s1",
+        Tags=[{"Key": "project", "Value": "alpha"}],
+    )
+    assert error.code == "AccessDenied"
+
+
+def test_session_tags_become_principal_tags_and_request_tags_are_checked(kit: Kit) -> None:
+    """Session tags are aws:PrincipalTag/<k> for the session, overriding the role's tag of the same key;
+    the trust policy sees them as aws:RequestTag/<k> and aws:TagKeys (IAM User Guide id_session-tags)."""
+    bucket = kit.bucket(objects={"alpha/doc": b"a", "beta/doc": b"b"})
+    user = kit.user()
+    role = kit.role(
+        trust(user.arn, "sts:AssumeRole"),
+        trust(
+            user.arn,
+            "sts:TagSession",
+            Condition={
+                "StringEquals": {"aws:RequestTag/project": ["alpha", "beta"]},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["project"]},
+            },
+        ),
+        policy=[allow("s3:GetObject", f"arn:aws:s3:::{bucket}/${{aws:PrincipalTag/project}}/*")],
+        tags={"project": "beta"},
+    )
+    session, response = assume(user.creds, role.arn, "tagged", Tags=[{"Key": "project", "Value": "alpha"}])
+    assert isinstance(response["PackedPolicySize"], int)
+    assert session.s3.get_object(Bucket=bucket, Key="alpha/doc")["Body"].read() == b"a"
+    error = error_of(session.s3.get_object, Bucket=bucket, Key="beta/doc")
+    assert error.code == "AccessDenied"
+
+    # Without session tags the role's own tag applies.
+    untagged, _ = assume(user.creds, role.arn, "untagged")
+    assert untagged.s3.get_object(Bucket=bucket, Key="beta/doc")["Body"].read() == b"b"
+
+    # A value or a key the trust policy does not allow.
+    for tags in (
+        [{"Key": "project", "Value": "gamma"}],
+        [{"Key": "project", "Value": "alpha"}, {"Key": "cost", "Value": "1"}],
+    ):
+        error = error_of(user.creds.sts.assume_role, RoleArn=role.arn, RoleSessionName="t1", Tags=tags)
+        assert error.code == "AccessDenied", tags
+
+
+def test_transitive_tags_carry_to_a_chained_session_and_others_do_not(kit: Kit) -> None:
+    """TransitiveTagKeys persist through role chaining (IAM User Guide id_session-tags, "Chaining roles with
+    session tags"); non-transitive session tags do not."""
+    bucket = kit.bucket(objects={"alpha/doc": b"a", "temp/doc": b"t"})
+    user = kit.user()
+    first = kit.role(trust(user.arn, ["sts:AssumeRole", "sts:TagSession"]), policy=[allow("sts:AssumeRole")])
+    second = kit.role(
+        trust(first.arn, ["sts:AssumeRole", "sts:TagSession"]),
+        policy=[
+            allow("s3:GetObject", f"arn:aws:s3:::{bucket}/${{aws:PrincipalTag/project}}/*"),
+            allow("s3:GetObject", f"arn:aws:s3:::{bucket}/${{aws:PrincipalTag/scratch}}/*"),
+        ],
+    )
+    session, _ = assume(
+        user.creds,
+        first.arn,
+        "first",
+        Tags=[{"Key": "project", "Value": "alpha"}, {"Key": "scratch", "Value": "temp"}],
+        TransitiveTagKeys=["project"],
+    )
+    chained, _ = assume(session, second.arn, "second")
+    assert chained.s3.get_object(Bucket=bucket, Key="alpha/doc")["Body"].read() == b"a"
+    assert error_of(chained.s3.get_object, Bucket=bucket, Key="temp/doc").code == "AccessDenied"
+
+
+def test_transitive_tag_keys_must_be_session_tags(kit: Kit) -> None:
+    """A TransitiveTagKeys entry that is not one of the session tags is refused (STS API Reference,
+    AssumeRole, TransitiveTagKeys)."""
+    user = kit.user()
+    role = kit.role(trust(user.arn, ["sts:AssumeRole", "sts:TagSession"]))
+    error = error_of(
+        user.creds.sts.assume_role,
+        RoleArn=role.arn,
+        RoleSessionName="s1",
+        Tags=[{"Key": "project", "Value": "alpha"}],
+        TransitiveTagKeys=["cost"],
+    )
+    assert (error.code, error.status) == ("ValidationError", 400)
+
+
+def test_trust_naming_a_role_lets_its_sessions_assume(kit: Kit) -> None:
+    """A role's sessions are trusted through the role ARN (aws-reference.md §12)."""
+    user = kit.user()
+    first = kit.role(trust(user.arn), policy=[allow("sts:AssumeRole")])
+    second = kit.role(trust(first.arn))
+    third = kit.role(trust(user.arn))
+    session, _ = assume(user.creds, first.arn, "hop")
+    assume(session, second.arn, "next")
+    session_arn = f"arn:aws:sts::{kit.account}:assumed-role/{first.name}/hop"
+    assume_denied(kit, session_arn, third.arn, session.sts.assume_role, RoleSessionName="next")
