@@ -167,3 +167,53 @@ def test_not_implemented_is_501(client: S3Client) -> None:
         client.request("POST", "/bkt/k", query="uploads")
     assert caught.value.status == 501
     assert caught.value.text == "A header you provided implies functionality that is not implemented"
+
+
+# Operations that share a route with another one: the same method, target and subresource.
+SAME_ROUTE = {
+    "ListDirectoryBuckets": "ListBuckets",
+    "GetBucketLifecycle": "GetBucketLifecycleConfiguration",
+    "PutBucketLifecycle": "PutBucketLifecycleConfiguration",
+    "GetBucketNotification": "GetBucketNotificationConfiguration",
+    "PutBucketNotification": "PutBucketNotificationConfiguration",
+    "ListBucketAnalyticsConfigurations": "GetBucketAnalyticsConfiguration",
+    "ListBucketIntelligentTieringConfigurations": "GetBucketIntelligentTieringConfiguration",
+    "ListBucketInventoryConfigurations": "GetBucketInventoryConfiguration",
+    "ListBucketMetricsConfigurations": "GetBucketMetricsConfiguration",
+    "ListObjectAnnotations": "GetObjectAnnotation",
+    "UploadPartCopy": "UploadPart",
+    "WriteGetObjectResponse": "PostObject",  # POST /WriteGetObjectResponse looks like a bucket POST
+}
+
+
+def test_every_s3_operation_reaches_a_route(client: S3Client) -> None:
+    """No S3 request botocore can send falls through to a 500: each lands on its handler or on a 501 row."""
+    from urllib.parse import urlencode
+
+    from ostiary.s3.request import build_request
+    from ostiary.s3.routes import route
+
+    model = s3_model()
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        path, _, query = operation.http["requestUri"].partition("?")
+        path = path.replace("{Bucket}", "bkt").replace("{Key+}", "k")
+        params = dict(part.split("=", 1) if "=" in part else (part, "") for part in query.split("&") if part)
+        for member in operation.input_shape.members.values():
+            location = member.serialization.get("location")
+            if location == "querystring" and member.serialization["name"] in ("uploadId", "partNumber"):
+                params.setdefault(member.serialization["name"], "1")
+        headers = [("x-amz-copy-source", "/a/b")] if "CopySource" in operation.input_shape.members else []
+        request = _request(client, operation.http["method"], path, urlencode(params), headers)
+        found = route(build_request(request))
+        assert found.operation == SAME_ROUTE.get(name, name), name
+
+
+def test_virtual_hosted_requests(client: S3Client) -> None:
+    host = "my-bucket.localhost:4599"
+    assert client.request("PUT", "/", host=host).status == 200
+    assert client.request("PUT", "/dir/k%20x", body=b"data", host=host).status == 200
+    assert client.request("GET", "/dir/k%20x", host=host).status == 200
+    assert client.get("my-bucket", "dir/k x").status == 200  # the same object, path style
+    listed = client.request("GET", "/", query="list-type=2", host=host)
+    assert b"<Key>dir/k x</Key>" in b"".join(listed.chunks())

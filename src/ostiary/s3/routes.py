@@ -102,6 +102,12 @@ OBJECT attributes GET:GetObjectAttributes
 OBJECT restore POST:RestoreObject
 OBJECT select POST:SelectObjectContent
 OBJECT renameObject PUT:RenameObject
+OBJECT annotation GET:GetObjectAnnotation PUT:PutObjectAnnotation DELETE:DeleteObjectAnnotation
+OBJECT encryption PUT:UpdateObjectEncryption
+BUCKET abac GET:GetBucketAbac PUT:PutBucketAbac
+BUCKET metadataAnnotationTable PUT:UpdateBucketMetadataAnnotationTableConfiguration
+BUCKET metadataInventoryTable PUT:UpdateBucketMetadataInventoryTableConfiguration
+BUCKET metadataJournalTable PUT:UpdateBucketMetadataJournalTableConfiguration
 """
 
 
