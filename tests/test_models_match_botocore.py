@@ -34,7 +34,7 @@ IAM_NOT_YET = frozenset(
         "DisableOutboundWebIdentityFederation", "EnableMFADevice", "EnableOrganizationsRootCredentialsManagement",
         "EnableOrganizationsRootSessions", "EnableOutboundWebIdentityFederation", "GenerateCredentialReport",
         "GenerateOrganizationsAccessReport", "GenerateServiceLastAccessedDetails", "GetAccountPasswordPolicy",
-        "GetAccountProperties", "GetContextKeysForCustomPolicy", "GetContextKeysForPrincipalPolicy",
+        "GetAccountProperties",
         "GetCredentialReport", "GetDelegationRequest", "GetHumanReadableSummary", "GetInstanceProfile",
         "GetLoginProfile", "GetMFADevice", "GetOpenIDConnectProvider", "GetOrganizationsAccessReport",
         "GetOutboundWebIdentityFederationInfo", "GetRoleTemplateVersion", "GetSAMLProvider", "GetSSHPublicKey",
@@ -46,8 +46,8 @@ IAM_NOT_YET = frozenset(
         "ListServerCertificateTags", "ListServerCertificates", "ListServiceSpecificCredentials",
         "ListSigningCertificates", "ListVirtualMFADevices", "PutAccountProperties", "RejectDelegationRequest",
         "RemoveClientIDFromOpenIDConnectProvider", "RemoveRoleFromInstanceProfile", "ResetServiceSpecificCredential",
-        "ResyncMFADevice", "SendDelegationToken", "SetSecurityTokenServicePreferences", "SimulateCustomPolicy",
-        "SimulatePrincipalPolicy", "TagInstanceProfile", "TagMFADevice", "TagOpenIDConnectProvider",
+        "ResyncMFADevice", "SendDelegationToken", "SetSecurityTokenServicePreferences",
+        "TagInstanceProfile", "TagMFADevice", "TagOpenIDConnectProvider",
         "TagSAMLProvider", "TagServerCertificate", "UntagInstanceProfile", "UntagMFADevice",
         "UntagOpenIDConnectProvider", "UntagSAMLProvider", "UntagServerCertificate", "UpdateAccountPasswordPolicy",
         "UpdateDelegationRequest", "UpdateLoginProfile", "UpdateOpenIDConnectProvider",
@@ -98,12 +98,7 @@ def _expected(name: str, shape: Shape, required: bool) -> dict[str, Any]:
     if shape.type_name == "list":
         member = shape.member  # type: ignore[attr-defined]
         if member.type_name == "structure":
-            fields = tuple(
-                sorted(
-                    (_expected(n, s, n in member.required_members) for n, s in member.members.items()),
-                    key=lambda d: d["name"],
-                )
-            )
+            fields = tuple(sorted(_fields(member), key=lambda d: d["name"]))
             return {"name": name, "kind": Kind.STRUCT_LIST, "required": required, "min": meta.get("min"),
                     "max": meta.get("max"), "fields": fields}  # fmt: skip
         item = _expected("member", member, False)
@@ -119,6 +114,20 @@ def _expected(name: str, shape: Shape, required: bool) -> dict[str, Any]:
         "pattern": meta.get("pattern"),
         "enum": tuple(meta.get("enum", ())),
     }
+
+
+def _fields(structure: Shape, prefix: str = "", required: bool = True) -> list[dict[str, Any]]:
+    """The members of a list member structure; a structure inside it is flattened to dotted names
+    (``InlinePolicyIdentifier.PolicyName``), which is how the Query form names them. A nested
+    structure is optional here, so its members are too."""
+    found: list[dict[str, Any]] = []
+    for name, shape in structure.members.items():  # type: ignore[attr-defined]
+        needed = required and name in structure.required_members  # type: ignore[attr-defined]
+        if shape.type_name == "structure":
+            found += _fields(shape, f"{prefix}{name}.", needed)
+        else:
+            found.append(_expected(f"{prefix}{name}", shape, needed))
+    return found
 
 
 def _declared(param: Param) -> dict[str, Any]:

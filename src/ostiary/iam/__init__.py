@@ -16,6 +16,7 @@ from ostiary.iam import (
     inline_policies,
     managed_policies,
     roles,
+    simulate,
     tags,
     users,
 )
@@ -31,6 +32,7 @@ _MODULES = (
     boundaries,
     tags,
     account,
+    simulate,
 )
 
 OPERATIONS: dict[str, Operation] = {op.name: op for module in _MODULES for op in module.OPERATIONS}
