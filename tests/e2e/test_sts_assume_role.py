@@ -7,7 +7,6 @@ id_roles_terms-and-concepts (role chaining); aws-reference.md §2-§4, §13.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ import pytest
 from tests.e2e.test_sts_policy_support import (
     Kit,
     allow,
+    assert_expires_in,
     assume,
     because_no,
     denied_message,
@@ -37,12 +37,6 @@ MAX_SESSION_MESSAGE = "The requested DurationSeconds exceeds the MaxSessionDurat
 @pytest.fixture
 def kit(server: Server, unique_name: Callable[[str], str]) -> Kit:
     return Kit(server, unique_name)
-
-
-def assert_expires_in(expiration: dt.datetime, seconds: int, before: float, after: float) -> None:
-    """Expiration = issue time + DurationSeconds (STS API Reference, Credentials), within the call's span."""
-    stamp = expiration.timestamp()
-    assert before + seconds - 2 <= stamp <= after + seconds + 2, (stamp - before, seconds)
 
 
 def test_assume_role_returns_aws_shaped_credentials_and_identity(kit: Kit) -> None:

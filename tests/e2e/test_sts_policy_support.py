@@ -15,6 +15,7 @@ Policy documents are built from plain dicts: `doc(allow("s3:GetObject", "arn:aws
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -104,6 +105,15 @@ def explicit_deny(policy_type: str, policy_arn: str | None = None) -> str:
     article = "an" if policy_type[0] in "aeiou" else "a"
     text = f"with an explicit deny in {article} {policy_type}"
     return f"{text}: {policy_arn}" if policy_arn else text
+
+
+def assert_expires_in(expiration: dt.datetime, seconds: int, before: float, after: float) -> None:
+    """Expiration = issue time + DurationSeconds (STS API Reference, Credentials), within the call's span.
+
+    Expiration is printed to the second, so it may be up to a second before `before + seconds`.
+    """
+    stamp = expiration.timestamp()
+    assert before + seconds - 2 <= stamp <= after + seconds + 2, (stamp - before, seconds)
 
 
 # --- credentials and entities ------------------------------------------------------------------
@@ -246,8 +256,10 @@ class Kit:
         arn: str = self.root.iam.create_policy(PolicyName=name, PolicyDocument=doc(*statements))["Policy"]["Arn"]
         return arn
 
-    def bucket(self, policy: str | None = None, objects: dict[str, bytes] | None = None) -> str:
-        name = self.unique_name("bkt")
+    def bucket(
+        self, policy: str | None = None, objects: dict[str, bytes] | None = None, name: str | None = None
+    ) -> str:
+        name = name or self.unique_name("bkt")
         self.root.s3.create_bucket(Bucket=name)
         for key, body in (objects or {}).items():
             self.root.s3.put_object(Bucket=name, Key=key, Body=body)
