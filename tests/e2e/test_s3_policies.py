@@ -153,7 +153,12 @@ def test_malformed_policies_use_s3_words(s3: Any, bucket: str) -> None:
     def put(policy: dict[str, Any]) -> tuple[str, str]:
         return code(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy)))
 
-    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*"}
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::other/*",
+    }
     assert put({"Statement": [statement]}) == ("MalformedPolicy", "Policy has invalid resource")
     statement["Resource"] = f"arn:aws:s3:::{bucket}"
     assert put({"Statement": [statement]}) == (

@@ -131,7 +131,7 @@ class S3Client:
         return self.request("PUT", f"/{name}", body=body, caller=caller)
 
     def put(
-        self, bucket: str, key: str, data: bytes, headers: Iterable[tuple[str, str]] = (), **kw: Any
+        self, bucket: str, key: str, data: bytes | Any, headers: Iterable[tuple[str, str]] = (), **kw: Any
     ) -> HttpResponse:
         return self.request("PUT", f"/{bucket}/{quote(key, safe='/~')}", headers=headers, body=data, **kw)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ostiary.api import S3Call
 from ostiary.errors import AwsError, InvalidURI, MethodNotAllowed, NotImplemented
 from ostiary.s3 import ROUTES
 from ostiary.s3.request import Target, split_target, virtual_host_bucket
@@ -146,8 +147,7 @@ def test_routing(
             client.request(method, path, query=query, headers=headers)
 
 
-def _request(client: S3Client, method: str, path: str, query: str, headers: list[tuple[str, str]]) -> object:
-    from ostiary.api import S3Call
+def _request(client: S3Client, method: str, path: str, query: str, headers: list[tuple[str, str]]) -> S3Call:
     from ostiary.http import HttpRequest
     from tests.s3.conftest import NOW, ROOT, RecordingAuthorizer
 
