@@ -1,0 +1,177 @@
+"""Credential lifecycle: tampered tokens, missing tokens, key status, deleted and re-created roles.
+
+Sources: aws-reference.md §6.2, §6.5, §6.6 and §17 (security behaviours); AWS Common Errors pages
+(InvalidClientTokenId "The security token included in the request is invalid."); Amazon S3 API Reference,
+Error responses (InvalidToken "The provided token is malformed or otherwise invalid.", InvalidAccessKeyId
+"The AWS Access Key Id you provided does not exist in our records."); IAM User Guide
+id_credentials_temp_control-access ("permissions ... are evaluated each time a request is made with the
+temporary credentials") and reference_policies_elements_principal ("If you delete the role and then
+create it again ... the new role has a different principal ID").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.e2e.test_sts_policy_support import AwsError, Creds, Kit, allow, assume, doc, error_of, trust
+from tests.support import Server
+
+INVALID_CLIENT_TOKEN = ("InvalidClientTokenId", 403, "The security token included in the request is invalid.")
+S3_INVALID_TOKEN = ("InvalidToken", 400, "The provided token is malformed or otherwise invalid.")
+S3_UNKNOWN_KEY = ("InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.")
+
+
+@pytest.fixture
+def kit(server: Server, unique_name: Callable[[str], str]) -> Kit:
+    return Kit(server, unique_name)
+
+
+def flip(token: str, at: int) -> str:
+    replacement = "A" if token[at] != "A" else "B"
+    return token[:at] + replacement + token[at + 1 :]
+
+
+def triple(error: AwsError) -> tuple[str, int, str]:
+    return (error.code, error.status, error.message)
+
+
+def reader_session(kit: Kit) -> tuple[Creds, str]:
+    bucket = kit.bucket(objects={"k": b"v"})
+    user, role = kit.user_with_role(allow(["s3:GetObject", "s3:ListAllMyBuckets"]), allow("iam:GetRole"))
+    session, _ = assume(user.creds, role.arn)
+    return session, bucket
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_tampered_session_token_is_rejected_by_every_service(kit: Kit, where: str) -> None:
+    session, bucket = reader_session(kit)
+    token = session.session_token
+    assert token
+    at = {"start": 0, "middle": len(token) // 2, "end": len(token) - 2}[where]
+    forged = Creds(kit.server, session.access_key_id, session.secret_access_key, flip(token, at))
+    assert triple(error_of(forged.sts.get_caller_identity)) == INVALID_CLIENT_TOKEN
+    assert triple(error_of(forged.iam.list_roles)) == INVALID_CLIENT_TOKEN
+    assert triple(error_of(forged.s3.get_object, Bucket=bucket, Key="k")) == S3_INVALID_TOKEN
+    # The genuine token still works.
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+
+def test_truncated_session_token_is_rejected(kit: Kit) -> None:
+    session, bucket = reader_session(kit)
+    assert session.session_token
+    forged = Creds(kit.server, session.access_key_id, session.secret_access_key, session.session_token[:-8])
+    assert triple(error_of(forged.sts.get_caller_identity)) == INVALID_CLIENT_TOKEN
+    assert triple(error_of(forged.s3.get_object, Bucket=bucket, Key="k")) == S3_INVALID_TOKEN
+
+
+def test_temporary_key_without_its_token_is_invalid(kit: Kit) -> None:
+    session, _ = reader_session(kit)
+    bare = Creds(kit.server, session.access_key_id, session.secret_access_key)
+    assert triple(error_of(bare.sts.get_caller_identity)) == INVALID_CLIENT_TOKEN
+    assert triple(error_of(bare.iam.list_roles)) == INVALID_CLIENT_TOKEN
+
+
+def test_token_of_another_session_is_invalid(kit: Kit) -> None:
+    """Tokens are bound to their ASIA key: swapping tokens between sessions fails (aws-reference.md §17)."""
+    first, bucket = reader_session(kit)
+    second, _ = reader_session(kit)
+    swapped = Creds(kit.server, first.access_key_id, first.secret_access_key, second.session_token)
+    assert triple(error_of(swapped.sts.get_caller_identity)) == INVALID_CLIENT_TOKEN
+    assert triple(error_of(swapped.s3.get_object, Bucket=bucket, Key="k")) == S3_INVALID_TOKEN
+
+
+def test_wrong_secret_for_a_session_is_a_signature_mismatch(kit: Kit) -> None:
+    session, _ = reader_session(kit)
+    wrong = Creds(kit.server, session.access_key_id, "x" * 40, session.session_token)
+    error = error_of(wrong.sts.get_caller_identity)
+    assert (error.code, error.status) == ("SignatureDoesNotMatch", 403)
+
+
+def test_deactivated_key_stops_at_once_and_works_again_when_reactivated(kit: Kit) -> None:
+    """An Inactive key is answered like an unknown one (aws-reference.md §17)."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    user = kit.user(allow("s3:GetObject", f"arn:aws:s3:::{bucket}/*"))
+    assert user.creds.sts.get_caller_identity()["Arn"] == user.arn
+
+    kit.root.iam.update_access_key(UserName=user.name, AccessKeyId=user.access_key_id, Status="Inactive")
+    assert triple(error_of(user.creds.sts.get_caller_identity)) == INVALID_CLIENT_TOKEN
+    assert triple(error_of(user.creds.iam.get_user)) == INVALID_CLIENT_TOKEN
+    assert triple(error_of(user.creds.s3.get_object, Bucket=bucket, Key="k")) == S3_UNKNOWN_KEY
+
+    kit.root.iam.update_access_key(UserName=user.name, AccessKeyId=user.access_key_id, Status="Active")
+    assert user.creds.sts.get_caller_identity()["Arn"] == user.arn
+    assert user.creds.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+
+def test_deleted_key_is_unknown(kit: Kit) -> None:
+    bucket = kit.bucket()
+    user = kit.user()
+    kit.root.iam.delete_access_key(UserName=user.name, AccessKeyId=user.access_key_id)
+    assert triple(error_of(user.creds.sts.get_caller_identity)) == INVALID_CLIENT_TOKEN
+    assert triple(error_of(user.creds.s3.list_objects_v2, Bucket=bucket)) == S3_UNKNOWN_KEY
+
+
+def test_session_permissions_follow_the_roles_current_policies(kit: Kit) -> None:
+    """Temporary credentials are evaluated on every request: policy changes apply to existing sessions."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    user = kit.user()
+    role = kit.role(trust(user.arn))
+    session, _ = assume(user.creds, role.arn)
+    assert error_of(session.s3.get_object, Bucket=bucket, Key="k").code == "AccessDenied"
+
+    kit.root.iam.put_role_policy(
+        RoleName=role.name,
+        PolicyName="grant",
+        PolicyDocument=doc(allow("s3:GetObject")),
+    )
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+    kit.root.iam.delete_role_policy(RoleName=role.name, PolicyName="grant")
+    assert error_of(session.s3.get_object, Bucket=bucket, Key="k").code == "AccessDenied"
+
+
+def test_deleting_the_role_denies_its_sessions_and_a_recreated_role_does_not_honour_them(kit: Kit) -> None:
+    session, bucket = reader_session(kit)
+    identity = session.sts.get_caller_identity()
+    role_name = identity["Arn"].split("/")[1]
+    role = kit.root.iam.get_role(RoleName=role_name)["Role"]
+    trust_document = role["AssumeRolePolicyDocument"]
+    user_arn = trust_document["Statement"][0]["Principal"]["AWS"]
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+    kit.root.iam.delete_role_policy(RoleName=role_name, PolicyName="inline")
+    kit.root.iam.delete_role(RoleName=role_name)
+    error = error_of(session.s3.get_object, Bucket=bucket, Key="k")
+    assert (error.code, error.status) == ("AccessDenied", 403)
+    # Authentication still succeeds: GetCallerIdentity needs no permission.
+    assert session.sts.get_caller_identity()["Arn"] == identity["Arn"]
+
+    recreated = Kit(kit.server, kit.unique_name).role(
+        trust(user_arn), policy=[allow(["s3:GetObject", "s3:ListAllMyBuckets"])], name=role_name
+    )
+    assert recreated.role_id != role["RoleId"]
+    error = error_of(session.s3.get_object, Bucket=bucket, Key="k")
+    assert (error.code, error.status) == ("AccessDenied", 403)
+    assert session.sts.get_caller_identity()["UserId"] == f"{role['RoleId']}:session"
+
+
+def test_recreated_user_is_not_trusted_by_a_trust_policy_saved_for_the_old_one(kit: Kit) -> None:
+    """Trust policies hold the principal's unique ID: a same-name user created later does not match until the
+    policy is saved again (IAM User Guide reference_policies_elements_principal, "IAM roles")."""
+    name = kit.unique_name("user")
+    old = kit.user(name=name)
+    role = kit.role(trust(old.arn))
+    kit.root.iam.delete_access_key(UserName=name, AccessKeyId=old.access_key_id)
+    kit.root.iam.delete_user(UserName=name)
+    new = kit.user(name=name)
+    assert new.arn == old.arn and new.user_id != old.user_id
+    error = error_of(new.creds.sts.assume_role, RoleArn=role.arn, RoleSessionName="s1")
+    assert error.code == "AccessDenied"
+
+    kit.root.iam.update_assume_role_policy(
+        RoleName=role.name,
+        PolicyDocument=doc(trust(new.arn)),
+    )
+    assume(new.creds, role.arn, "s1")
