@@ -125,6 +125,7 @@ def delete_access_key(call: Call) -> Result:
 def get_access_key_last_used(call: Call) -> Result:
     account = account_of(call)
     key_id: str = call.params["AccessKeyId"]
+    call.store.usage.flush()  # uses are batched in memory; a reader asks for them now
     with call.store.read() as conn:
         key = principals.get_access_key(conn, key_id)
         user = principals.get_user_by_id(conn, key.user_id) if key is not None and key.user_id else None

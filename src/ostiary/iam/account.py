@@ -218,6 +218,7 @@ def get_account_authorization_details(call: Call) -> Result:
     account = account_of(call)
     call.authorize("iam:GetAccountAuthorizationDetails")
     wanted = set(call.params.get("Filter") or p.ENTITY_TYPES)
+    call.store.usage.flush()  # RoleLastUsed
     with call.store.read() as conn:
         items = _details(conn, account, wanted)
     page, more = paginate(call, items)

@@ -80,6 +80,7 @@ def create_role(call: Call) -> Result:
 
 
 def get_role(call: Call) -> Result:
+    call.store.usage.flush()  # RoleLastUsed: write the batched uses first
     role, tags = authorize_role(call, "iam:GetRole", call.params["RoleName"])
     return {"Role": role_member(role, tags=tags, last_used=True)}
 
