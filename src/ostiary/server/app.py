@@ -113,15 +113,19 @@ class App:
         )
 
     async def _send(self, response: HttpResponse, send: Send, loop: asyncio.AbstractEventLoop) -> int:
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        # Values go back as the bytes they came in as (user metadata may carry UTF-8).
+        headers = [(k.lower().encode("latin-1"), v.encode("utf-8", "surrogateescape")) for k, v in response.headers]
         headers.append((b"server", b"ostiary"))
         body = response.body
         if isinstance(body, bytes):
-            headers.append((b"content-length", str(len(body)).encode()))
+            # A HEAD answer states the length the GET would have (its handler set it); others state their own.
+            if not any(name == b"content-length" for name, _ in headers):
+                headers.append((b"content-length", str(len(body)).encode()))
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return response.status
         if isinstance(body, FileBody):
+            headers = [(name, value) for name, value in headers if name != b"content-length"]
             headers.append((b"content-length", str(body.length).encode()))
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
             await self._send_file(body, send, loop)
