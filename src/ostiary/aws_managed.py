@@ -2,7 +2,11 @@
 
 They can be attached like customer managed policies but never changed. The
 documents are AWS's published defaults for these policies, restricted to the
-services ostiary serves (IAM, STS, S3), which is what they grant here anyway.
+services ostiary serves (IAM, STS, S3), which is what they grant here anyway;
+small policies that tutorials attach (IAMUserChangePassword,
+AWSLambdaBasicExecutionRole) are kept whole, as AWS publishes them (the
+latter's document and the former's description and version as recorded from
+AWS in localstack's test_iam_managed_policies.snapshot.json).
 """
 
 from __future__ import annotations
@@ -112,6 +116,31 @@ _POLICIES = (
             }
         ),
         "Provides read only access to IAM via the AWS Management Console.",
+    ),
+    AwsManagedPolicy(
+        "IAMUserChangePassword",
+        "ANPAJ4L4MM2A7QIEB56MS",
+        "/",
+        "v5",
+        _doc(
+            {"Effect": "Allow", "Action": ["iam:ChangePassword"], "Resource": ["arn:aws:iam::*:user/${aws:username}"]},
+            {"Effect": "Allow", "Action": ["iam:GetAccountPasswordPolicy"], "Resource": "*"},
+        ),
+        "Provides the ability for an IAM user to change their own password.",
+    ),
+    AwsManagedPolicy(
+        "AWSLambdaBasicExecutionRole",
+        "ANPAJNCQGXC42545SKXIK",
+        "/service-role/",
+        "v1",
+        _doc(
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "*",
+            }
+        ),
+        "Provides write permissions to CloudWatch Logs.",
     ),
     AwsManagedPolicy(
         "PowerUserAccess",
