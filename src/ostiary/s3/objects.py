@@ -180,7 +180,12 @@ def put_object(request: S3Request) -> HttpResponse:
                 raise NoSuchBucket(BucketName=bucket.name)
             previous = rows.get_object(conn, bucket.name, request.key, lock=True)
             _check_write_conditions(request, previous, if_match, if_none_match)
-            rows.put_object(conn, record, previous)
+            while previous is None and not rows.insert_object(conn, record):
+                # Another upload created the key meanwhile (PostgreSQL): it is now the one we replace.
+                previous = rows.get_object(conn, bucket.name, request.key, lock=True)
+                _check_write_conditions(request, previous, if_match, if_none_match)
+            if previous is not None:
+                rows.update_object(conn, record)
     except BaseException:
         blobs.remove(stored.blob)
         raise

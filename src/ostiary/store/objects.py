@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ostiary.ids import Rng
 from ostiary.store.schema import buckets, objects
@@ -169,16 +171,23 @@ def _values(record: ObjectRecord) -> dict[str, Any]:
     }
 
 
-def put_object(conn: Connection, record: ObjectRecord, previous: ObjectRecord | None) -> None:
-    """Insert the row, or replace `previous` (which the caller read with ``lock=True`` in this transaction)."""
-    if previous is None:
-        conn.execute(insert(objects).values(bucket=record.bucket, key=record.key, **_values(record)))
-    else:
-        conn.execute(
-            update(objects)
-            .where(objects.c.bucket == record.bucket, objects.c.key == record.key)
-            .values(**_values(record))
-        )
+def insert_object(conn: Connection, record: ObjectRecord) -> bool:
+    """Insert the row unless one exists for the key (a concurrent writer may have just created it);
+    whether it was inserted. On PostgreSQL this waits for a concurrent insert of the same key to end."""
+    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(objects)
+        .values(bucket=record.bucket, key=record.key, **_values(record))
+        .on_conflict_do_nothing(index_elements=["bucket", "key"])
+    )
+    return conn.execute(statement).rowcount == 1
+
+
+def update_object(conn: Connection, record: ObjectRecord) -> None:
+    """Replace the row of a key the caller read with ``lock=True`` in this transaction."""
+    conn.execute(
+        update(objects).where(objects.c.bucket == record.bucket, objects.c.key == record.key).values(**_values(record))
+    )
 
 
 def delete_object(conn: Connection, bucket: str, key: str) -> str | None:
