@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,19 @@ def test_delete_user_removes_its_tags(iam: Harness) -> None:
     iam.call("DeleteUser", UserName="u")
     iam.call("CreateUser", UserName="u")
     assert iam.call("ListUserTags", UserName="u")["Tags"] == []
+
+
+def test_a_racing_create_meets_the_unique_constraint(iam: Harness) -> None:
+    from types import SimpleNamespace
+
+    from ostiary.iam import messages
+    from ostiary.iam.common import creating
+    from ostiary.model import User
+    from ostiary.store.principals import insert_user
+
+    iam.call("CreateUser", UserName="dup")
+    call: Any = SimpleNamespace(store=iam.store)
+    clash = messages.already_exists("User", "DUP")
+    with pytest.raises(EntityAlreadyExists), creating(call, clash) as conn:
+        insert_user(conn, User("AIDAEXAMPLEEXAMPLE999", ACCOUNT, "DUP", "/", START))
+    assert [u["UserName"] for u in iam.call("ListUsers")["Users"]] == ["dup"]

@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from ostiary.api import Call
 from ostiary.arn import Arn, ArnError
 from ostiary.caller import CallerKind
+from ostiary.errors import AwsError
 from ostiary.iam import messages
 from ostiary.model import Group, ManagedPolicy, Role, Tag, User
 
@@ -251,3 +256,14 @@ def is_policy_arn(text: str) -> bool:
 
 def policy_name_of(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
+
+
+@contextmanager
+def creating(call: Call, clash: AwsError) -> Iterator[Connection]:
+    """The write of a Create* call. The handler checks for a same-named entity inside it; two
+    callers racing past that check meet the unique constraint, and the loser gets `clash`."""
+    try:
+        with call.store.write() as conn:
+            yield conn
+    except IntegrityError as exc:
+        raise clash from exc

@@ -17,6 +17,7 @@ from ostiary.iam import params as p
 from ostiary.iam.common import (
     account_of,
     by_name,
+    creating,
     display,
     group_member,
     paginate,
@@ -35,7 +36,7 @@ def create_group(call: Call) -> Result:
     name: str = call.params["GroupName"]
     path: str = call.params.get("Path", "/")
     call.authorize("iam:CreateGroup", iam_arn(account, "group", path, name))
-    with call.store.write() as conn:
+    with creating(call, messages.already_exists("Group", name)) as conn:
         if principals.get_group(conn, account, name) is not None:
             raise messages.already_exists("Group", name)
         group = Group(ids.unique_id(ids.GROUP, call.rng), account, name, path, call.now)

@@ -28,6 +28,7 @@ from ostiary.iam import messages
 from ostiary.iam import params as p
 from ostiary.iam.common import (
     account_of,
+    creating,
     display,
     encode_document,
     paginate,
@@ -96,7 +97,7 @@ def create_policy(call: Call) -> Result:
         updated_at=call.now,
         description=call.params.get("Description"),
     )
-    with call.store.write() as conn:
+    with creating(call, messages.policy_already_exists(name)) as conn:
         if policies.get_managed_policy_by_name(conn, account, name) is not None:
             raise messages.policy_already_exists(name)
         if policies.count_managed_policies(conn, account) >= limits.MANAGED_POLICIES_PER_ACCOUNT:

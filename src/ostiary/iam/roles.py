@@ -25,6 +25,7 @@ from ostiary.iam.common import (
     account_of,
     boundary_keys,
     by_name,
+    creating,
     display,
     is_policy_arn,
     merge,
@@ -69,7 +70,7 @@ def create_role(call: Call) -> Result:
         description=call.params.get("Description"),
         boundary_arn=boundary,
     )
-    with call.store.write() as conn:
+    with creating(call, messages.already_exists("Role", name)) as conn:
         if principals.get_role(conn, account, name) is not None:
             raise messages.already_exists("Role", name)
         if boundary is not None:

@@ -18,6 +18,7 @@ from ostiary.iam.common import (
     account_of,
     boundary_keys,
     by_name,
+    creating,
     display,
     is_policy_arn,
     merge,
@@ -49,7 +50,7 @@ def create_user(call: Call) -> Result:
         # Creating with tags also needs iam:TagUser (IAM User Guide, id_tags_users; public output
         # shows iam:TagPolicy denied on CreatePolicy the same way).
         call.authorize("iam:TagUser", arn, keys=tag_keys, resource_display=display("user", name))
-    with call.store.write() as conn:
+    with creating(call, messages.already_exists("User", name)) as conn:
         if principals.get_user(conn, account, name) is not None:
             raise messages.already_exists("User", name)
         if boundary is not None:
