@@ -1,0 +1,319 @@
+"""Condition keys on real requests: the values the server puts in the request context.
+
+Sources: IAM User Guide reference_policies_condition-keys (global keys: aws:SourceIp, aws:SecureTransport,
+aws:CurrentTime, aws:EpochTime, aws:UserAgent, aws:PrincipalTag, aws:PrincipalType, aws:username,
+aws:RequestTag, aws:TagKeys, aws:ResourceTag, aws:MultiFactorAuthPresent), reference_policies_iam-condition-keys
+(iam:PolicyARN, iam:PermissionsBoundary), reference_policies_examples_iam-new-user-tag, Amazon S3 User Guide
+amazon-s3-policy-keys (s3:prefix, s3:delimiter, s3:max-keys on ListBucket), AWS Knowledge Center
+mfa-iam-user-aws-cli (Bool vs BoolIfExists on aws:MultiFactorAuthPresent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from tests.e2e.test_sts_policy_support import (
+    Kit,
+    allow,
+    assume,
+    because_no,
+    denied_message,
+    deny,
+    error_of,
+    explicit_deny,
+    session_creds,
+    trust,
+)
+from tests.support import Server
+
+
+@pytest.fixture
+def kit(server: Server, unique_name: Callable[[str], str]) -> Kit:
+    return Kit(server, unique_name)
+
+
+def cond(operator: str, key: str, value: object) -> dict[str, dict[str, dict[str, object]]]:
+    return {"Condition": {operator: {key: value}}}
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def list_buckets_denied(kit: Kit, *statements: dict[str, object]) -> str:
+    user = kit.user(*statements)
+    return error_of(user.creds.s3.list_buckets).message
+
+
+def list_buckets_allowed(kit: Kit, *statements: dict[str, object]) -> None:
+    user = kit.user(*statements)
+    assert "Buckets" in user.creds.s3.list_buckets()
+
+
+# --- network and time ----------------------------------------------------------------------------
+
+
+def test_source_ip(kit: Kit) -> None:
+    list_buckets_allowed(kit, allow("s3:ListAllMyBuckets", **cond("IpAddress", "aws:SourceIp", "127.0.0.1/32")))
+    list_buckets_allowed(
+        kit, allow("s3:ListAllMyBuckets", **cond("IpAddress", "aws:SourceIp", ["10.0.0.0/8", "127.0.0.0/8"]))
+    )
+    message = list_buckets_denied(kit, allow("s3:ListAllMyBuckets", **cond("IpAddress", "aws:SourceIp", "10.0.0.0/8")))
+    assert message.endswith(because_no("identity-based policy", "s3:ListAllMyBuckets"))
+    message = list_buckets_denied(
+        kit,
+        allow("s3:ListAllMyBuckets"),
+        deny("*", **cond("NotIpAddress", "aws:SourceIp", "192.0.2.0/24")),
+    )
+    assert message.endswith(explicit_deny("identity-based policy"))
+
+
+def test_secure_transport_is_false_over_http(kit: Kit) -> None:
+    message = list_buckets_denied(kit, allow("s3:*"), deny("s3:*", **cond("Bool", "aws:SecureTransport", "false")))
+    assert message.endswith(explicit_deny("identity-based policy"))
+    list_buckets_denied(kit, allow("s3:*", **cond("Bool", "aws:SecureTransport", "true")))
+    list_buckets_allowed(kit, allow("s3:*", **cond("Bool", "aws:SecureTransport", "false")))
+
+
+def test_current_time_and_epoch_time(kit: Kit) -> None:
+    now = dt.datetime.now(dt.UTC)
+    hour = dt.timedelta(hours=1)
+    window = {
+        "DateGreaterThan": {"aws:CurrentTime": iso(now - hour)},
+        "DateLessThan": {"aws:CurrentTime": iso(now + hour)},
+    }
+    list_buckets_allowed(kit, allow("s3:ListAllMyBuckets", Condition=window))
+    past = {
+        "DateGreaterThan": {"aws:CurrentTime": "2001-01-01T00:00:00Z"},
+        "DateLessThan": {"aws:CurrentTime": "2002-01-01T00:00:00Z"},
+    }
+    list_buckets_denied(kit, allow("s3:ListAllMyBuckets", Condition=past))
+    epoch = int(now.timestamp())
+    list_buckets_allowed(
+        kit, allow("s3:ListAllMyBuckets", **cond("NumericGreaterThan", "aws:EpochTime", str(epoch - 3600)))
+    )
+    list_buckets_denied(
+        kit, allow("s3:ListAllMyBuckets", **cond("NumericGreaterThan", "aws:EpochTime", str(epoch + 3600)))
+    )
+    # Dates may also be given as epoch seconds (reference_policies_elements_condition_operators, Date).
+    list_buckets_allowed(
+        kit, allow("s3:ListAllMyBuckets", **cond("DateGreaterThan", "aws:CurrentTime", str(epoch - 3600)))
+    )
+
+
+def test_user_agent(kit: Kit) -> None:
+    user = kit.user(allow("s3:ListAllMyBuckets", **cond("StringLike", "aws:UserAgent", "*ostiary-e2e-probe/1.0*")))
+    assert "Buckets" in user.creds.client("s3", user_agent_extra="ostiary-e2e-probe/1.0").list_buckets()
+    assert error_of(user.creds.s3.list_buckets).code == "AccessDenied"
+
+
+# --- S3 operation keys ---------------------------------------------------------------------------
+
+
+def test_s3_prefix_delimiter_and_max_keys_on_list_objects_v2(kit: Kit) -> None:
+    bucket = kit.bucket(objects={"home/alice/a": b"1", "home/bob/b": b"2"})
+    arn = f"arn:aws:s3:::{bucket}"
+    by_prefix = kit.user(allow("s3:ListBucket", arn, **cond("StringEquals", "s3:prefix", "home/alice/")))
+    s3 = by_prefix.creds.s3
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="home/alice/")["Contents"]] == ["home/alice/a"]
+    error = error_of(s3.list_objects_v2, Bucket=bucket, Prefix="home/bob/")
+    assert error.message == denied_message(
+        by_prefix.arn, "s3:ListBucket", f'"{arn}"', because_no("identity-based policy", "s3:ListBucket")
+    )
+
+    by_delimiter = kit.user(allow("s3:ListBucket", arn, **cond("StringEquals", "s3:delimiter", "/")))
+    listed = by_delimiter.creds.s3.list_objects_v2(Bucket=bucket, Delimiter="/", Prefix="home/")
+    assert [p["Prefix"] for p in listed["CommonPrefixes"]] == ["home/alice/", "home/bob/"]
+    assert error_of(by_delimiter.creds.s3.list_objects_v2, Bucket=bucket, Prefix="home/").code == "AccessDenied"
+
+    by_max_keys = kit.user(allow("s3:ListBucket", arn, **cond("NumericLessThanEquals", "s3:max-keys", "10")))
+    assert by_max_keys.creds.s3.list_objects_v2(Bucket=bucket, MaxKeys=5)["KeyCount"] == 2
+    assert error_of(by_max_keys.creds.s3.list_objects_v2, Bucket=bucket, MaxKeys=50).code == "AccessDenied"
+
+
+# --- tags ----------------------------------------------------------------------------------------
+
+
+def test_request_tag_and_tag_keys_on_tag_user(kit: Kit) -> None:
+    target = kit.user()
+    tagger = kit.user(
+        allow(
+            "iam:TagUser",
+            f"arn:aws:iam::{kit.account}:user/*",
+            Condition={
+                "StringEquals": {"aws:RequestTag/team": ["blue", "green"]},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]},
+            },
+        )
+    )
+    iam = tagger.creds.iam
+    iam.tag_user(UserName=target.name, Tags=[{"Key": "team", "Value": "blue"}])
+    assert kit.root.iam.list_user_tags(UserName=target.name)["Tags"] == [{"Key": "team", "Value": "blue"}]
+    for tags in ([{"Key": "team", "Value": "red"}], [{"Key": "team", "Value": "green"}, {"Key": "cost", "Value": "1"}]):
+        error = error_of(iam.tag_user, UserName=target.name, Tags=tags)
+        assert error.code == "AccessDenied", tags
+        assert error.message.startswith(f"User: {tagger.arn} is not authorized to perform: iam:TagUser")
+    assert kit.root.iam.list_user_tags(UserName=target.name)["Tags"] == [{"Key": "team", "Value": "blue"}]
+
+
+def test_create_user_only_with_specific_tags(kit: Kit) -> None:
+    """The IAM User Guide example reference_policies_examples_iam-new-user-tag, verbatim in substance."""
+    creator = kit.user(
+        allow(
+            ["iam:CreateUser", "iam:TagUser"],
+            Condition={
+                "StringEqualsIfExists": {
+                    "aws:RequestTag/Department": ["Development", "QualityAssurance"],
+                    "aws:RequestTag/JobFunction": "Employee",
+                },
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["Department", "JobFunction"]},
+            },
+        )
+    )
+    iam = creator.creds.iam
+    good = kit.unique_name("tagged")
+    iam.create_user(
+        UserName=good, Tags=[{"Key": "Department", "Value": "Development"}, {"Key": "JobFunction", "Value": "Employee"}]
+    )
+    assert {t["Key"] for t in kit.root.iam.list_user_tags(UserName=good)["Tags"]} == {"Department", "JobFunction"}
+    iam.create_user(UserName=kit.unique_name("untagged"))
+    for tags in ([{"Key": "Department", "Value": "Sales"}], [{"Key": "Cost", "Value": "1"}]):
+        name = kit.unique_name("refused")
+        assert error_of(iam.create_user, UserName=name, Tags=tags).code == "AccessDenied", tags
+        assert error_of(kit.root.iam.get_user, UserName=name).code == "NoSuchEntity"
+
+
+def test_resource_tag_on_iam_users_and_roles(kit: Kit) -> None:
+    blue_user = kit.user(tags={"team": "blue"})
+    red_user = kit.user(tags={"team": "red"})
+    blue_role = kit.role(trust(blue_user.arn), tags={"team": "blue"})
+    red_role = kit.role(trust(blue_user.arn), tags={"team": "red"})
+    reader = kit.user(allow(["iam:GetUser", "iam:GetRole"], **cond("StringEquals", "aws:ResourceTag/team", "blue")))
+    iam = reader.creds.iam
+    assert iam.get_user(UserName=blue_user.name)["User"]["Arn"] == blue_user.arn
+    assert iam.get_role(RoleName=blue_role.name)["Role"]["Arn"] == blue_role.arn
+    error = error_of(iam.get_user, UserName=red_user.name)
+    assert error.code == "AccessDenied"
+    assert error.message.startswith(f"User: {reader.arn} is not authorized to perform: iam:GetUser")
+    assert error_of(iam.get_role, RoleName=red_role.name).code == "AccessDenied"
+    # A tag change applies at once.
+    kit.root.iam.tag_role(RoleName=red_role.name, Tags=[{"Key": "team", "Value": "blue"}])
+    assert iam.get_role(RoleName=red_role.name)["Role"]["Arn"] == red_role.arn
+
+
+def test_principal_tag_from_the_users_tags(kit: Kit) -> None:
+    statement = allow("s3:ListAllMyBuckets", **cond("StringEquals", "aws:PrincipalTag/dept", "eng"))
+    engineer = kit.user(statement, tags={"dept": "eng"})
+    assert "Buckets" in engineer.creds.s3.list_buckets()
+    for tags in ({"dept": "sales"}, None):
+        other = kit.user(statement, tags=tags)
+        assert error_of(other.creds.s3.list_buckets).code == "AccessDenied"
+    # The role's tags are the principal tags of its sessions.
+    role = kit.role(trust(engineer.arn), policy=[statement], tags={"dept": "eng"})
+    session, _ = assume(engineer.creds, role.arn)
+    assert "Buckets" in session.s3.list_buckets()
+
+
+# --- IAM operation keys --------------------------------------------------------------------------
+
+
+def test_policy_arn_on_attach_user_policy(kit: Kit) -> None:
+    permitted = kit.managed_policy(allow("s3:ListAllMyBuckets"))
+    other = kit.managed_policy(allow("s3:*"))
+    target = kit.user()
+    admin = kit.user(
+        allow(
+            "iam:AttachUserPolicy",
+            f"arn:aws:iam::{kit.account}:user/*",
+            **cond("ArnEquals", "iam:PolicyARN", permitted),
+        )
+    )
+    admin.creds.iam.attach_user_policy(UserName=target.name, PolicyArn=permitted)
+    error = error_of(admin.creds.iam.attach_user_policy, UserName=target.name, PolicyArn=other)
+    assert error.code == "AccessDenied"
+    assert error.message.startswith(f"User: {admin.arn} is not authorized to perform: iam:AttachUserPolicy")
+    attached = kit.root.iam.list_attached_user_policies(UserName=target.name)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [permitted]
+
+
+def test_permissions_boundary_condition_on_create_user(kit: Kit) -> None:
+    boundary = kit.managed_policy(allow("s3:*"))
+    other = kit.managed_policy(allow("*"))
+    admin = kit.user(allow("iam:CreateUser", **cond("StringEquals", "iam:PermissionsBoundary", boundary)))
+    iam = admin.creds.iam
+    made = kit.unique_name("bounded")
+    assert (
+        iam.create_user(UserName=made, PermissionsBoundary=boundary)["User"]["PermissionsBoundary"][
+            "PermissionsBoundaryArn"
+        ]
+        == boundary
+    )
+    for extra in ({}, {"PermissionsBoundary": other}):
+        error = error_of(iam.create_user, UserName=kit.unique_name("unbounded"), **extra)
+        assert error.code == "AccessDenied", extra
+        assert error.message.startswith(f"User: {admin.arn} is not authorized to perform: iam:CreateUser")
+
+
+# --- principal keys ------------------------------------------------------------------------------
+
+
+def test_username_and_principal_type(kit: Kit) -> None:
+    bucket = kit.bucket(objects={"k": b"v"})
+    name = kit.unique_name("named")
+    user = kit.user(
+        allow("s3:GetObject", f"arn:aws:s3:::{bucket}/*", **cond("StringEquals", "aws:PrincipalType", "User")),
+        allow("s3:ListAllMyBuckets", **cond("StringEquals", "aws:username", name)),
+        name=name,
+    )
+    assert user.creds.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    assert "Buckets" in user.creds.s3.list_buckets()
+    other = kit.user(allow("s3:ListAllMyBuckets", **cond("StringEquals", "aws:username", name)))
+    assert error_of(other.creds.s3.list_buckets).code == "AccessDenied"
+
+    role = kit.role(
+        trust(user.arn),
+        policy=[
+            allow(
+                "s3:GetObject", f"arn:aws:s3:::{bucket}/*", **cond("StringEquals", "aws:PrincipalType", "AssumedRole")
+            ),
+            allow("s3:ListAllMyBuckets", **cond("StringEquals", "aws:PrincipalType", "User")),
+        ],
+    )
+    session, _ = assume(user.creds, role.arn)
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    assert error_of(session.s3.list_buckets).code == "AccessDenied"
+    # A role session has no aws:username: a condition on it does not match.
+    unnamed = kit.role(
+        trust(user.arn), policy=[allow("s3:ListAllMyBuckets", **cond("StringLike", "aws:username", "*"))]
+    )
+    session, _ = assume(user.creds, unnamed.arn)
+    assert error_of(session.s3.list_buckets).code == "AccessDenied"
+
+
+def test_multi_factor_auth_present_with_bool_and_bool_if_exists(kit: Kit) -> None:
+    """Deny + Bool false: long-term keys are not denied (the key is absent), sessions without MFA are.
+    Deny + BoolIfExists false: long-term keys are denied too (Knowledge Center mfa-iam-user-aws-cli: "IAM
+    users using the AWS CLI with long-term credentials are denied access and must use MFA")."""
+    bool_deny = deny("*", **cond("Bool", "aws:MultiFactorAuthPresent", "false"))
+    user = kit.user(allow("s3:ListAllMyBuckets"), allow("sts:GetSessionToken"), bool_deny)
+    assert "Buckets" in user.creds.s3.list_buckets()
+    temporary = session_creds(kit.server, user.creds.sts.get_session_token())
+    error = error_of(temporary.s3.list_buckets)
+    assert error.message.endswith(explicit_deny("identity-based policy"))
+
+    if_exists_deny = deny(
+        ["sts:GetSessionToken"], not_action=True, **cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false")
+    )
+    strict = kit.user(allow("s3:ListAllMyBuckets"), if_exists_deny)
+    error = error_of(strict.creds.s3.list_buckets)
+    assert error.message.endswith(explicit_deny("identity-based policy"))
+    temporary = session_creds(kit.server, strict.creds.sts.get_session_token())
+    assert error_of(temporary.s3.list_buckets).code == "AccessDenied"
+
+    # Role sessions assumed without MFA carry aws:MultiFactorAuthPresent = false.
+    role = kit.role(trust(user.arn), policy=[allow("s3:ListAllMyBuckets"), bool_deny])
+    session, _ = assume(user.creds, role.arn)
+    assert error_of(session.s3.list_buckets).code == "AccessDenied"
