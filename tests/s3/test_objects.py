@@ -449,3 +449,15 @@ def test_users_and_anonymous_callers_go_through_the_authorizer(bucket: S3Client)
     assert bucket.get("bkt", "k", caller=ALICE).status == 200
     with pytest.raises(errors.AccessDenied):
         bucket.get("bkt", "k", caller=ANONYMOUS)
+
+
+def test_header_values_that_are_not_utf8_round_trip(bucket: S3Client) -> None:
+    # The server decodes header bytes as UTF-8 with surrogateescape; the same bytes must come back.
+    raw = "caf\udce9"  # b"caf\xe9" (Latin-1), not UTF-8
+    bucket.put("bkt", "k", DATA, [("content-type", f"text/{raw}"), ("x-amz-meta-name", raw), ("cache-control", raw)])
+    got = bucket.get("bkt", "k")
+    assert header(got, "Content-Type") == f"text/{raw}"
+    assert header(got, "x-amz-meta-name") == raw
+    assert header(got, "Cache-Control") == raw
+    listed = bucket.request("GET", "/bkt", query="list-type=2")
+    assert listed.status == 200

@@ -50,6 +50,7 @@ def test_virtual_host_bases_are_configurable() -> None:
     assert virtual_host_bucket("b.s3.example.net:443", ["s3.example.net"]) == "b"
     assert virtual_host_bucket("s3.example.net", ["s3.example.net"]) is None
     assert virtual_host_bucket(None, ["localhost"]) is None
+    assert virtual_host_bucket("b\udce9.localhost", ["localhost"]) is None
 
 
 # Browser-form uploads (POST Object) are an S3 operation without a botocore model.

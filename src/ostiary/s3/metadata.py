@@ -48,6 +48,20 @@ RESPONSE_OVERRIDES: Final = {
 }
 
 
+def _raw(value: str) -> bytes:
+    """The bytes a header value arrived as (the server decodes them as UTF-8 with surrogateescape)."""
+    return value.encode("utf-8", "surrogateescape")
+
+
+def is_text(value: str) -> bool:
+    """Whether a header value was valid UTF-8 (it can then be stored as text as it is)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _content_encoding(value: str) -> str | None:
     codings = [c.strip() for c in value.split(",") if c.strip() and c.strip().lower() != "aws-chunked"]
     return ",".join(codings) or None
@@ -59,7 +73,7 @@ def user_metadata(request: S3Request) -> dict[str, str]:
         if name.startswith(META_PREFIX) and len(name) > len(META_PREFIX):
             key = name[len(META_PREFIX) :]
             meta[key] = f"{meta[key]},{value}" if key in meta else value
-    size = sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in meta.items())
+    size = sum(len(_raw(k)) + len(_raw(v)) for k, v in meta.items())
     if size > USER_METADATA_MAX_BYTES:
         raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(USER_METADATA_MAX_BYTES))
     return meta
@@ -101,8 +115,10 @@ def storage_class_of(metadata: Mapping[str, Any]) -> str:
 
 def response_headers(content_type: str | None, metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Content-Type, the stored system headers, x-amz-meta-* and a non-default storage class."""
-    out = [("Content-Type", content_type or DEFAULT_CONTENT_TYPE)]
-    out.extend((name, str(value)) for name, value in dict(metadata.get("headers", {})).items())
+    stored = dict(metadata.get("headers", {}))
+    # A Content-Type that was not UTF-8 is kept in the document (JSON escapes it), not in the column.
+    out = [("Content-Type", str(stored.pop("Content-Type", None) or content_type or DEFAULT_CONTENT_TYPE))]
+    out.extend((name, str(value)) for name, value in stored.items())
     out.extend((META_PREFIX + name, str(value)) for name, value in dict(metadata.get("meta", {})).items())
     storage_class = storage_class_of(metadata)
     if storage_class != "STANDARD":

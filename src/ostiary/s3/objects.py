@@ -161,6 +161,8 @@ def put_object(request: S3Request) -> HttpResponse:
     blobs = _blobs(request)
     stored = store_body(request, blobs, size)
     doc = dict(doc_without_checksum)
+    if not metadata.is_text(content_type):
+        doc["headers"] = {**doc["headers"], "Content-Type": content_type}
     if stored.checksum is not None:
         doc["checksum"] = {"algorithm": stored.checksum[0], "value": stored.checksum[1]}
     record = ObjectRecord(
@@ -168,7 +170,7 @@ def put_object(request: S3Request) -> HttpResponse:
         key=request.key,
         size=stored.size,
         etag=stored.etag,
-        content_type=content_type,
+        content_type=content_type if metadata.is_text(content_type) else None,
         last_modified=request.call.now.replace(microsecond=0),
         blob=stored.blob,
         metadata=doc,

@@ -74,7 +74,7 @@ def virtual_host_bucket(host: str | None, bases: Sequence[str]) -> str | None:
     if not host:
         return None
     name = _host_name(host)
-    if _is_ip(name):
+    if not name.isascii() or _is_ip(name):
         return None
     for base in bases:
         suffix = "." + base.lower()
