@@ -21,14 +21,12 @@ from ostiary.iam.common import (
     display,
     group_member,
     paginate,
-    resource_tag_keys,
     user_member,
 )
 from ostiary.iam.entities import authorize_group, authorize_user, refetch_group, refetch_user
 from ostiary.model import EntityKind, Group, User
 from ostiary.store import principals
 from ostiary.store.policies import dependents
-from ostiary.store.tags import list_tags
 
 
 def create_group(call: Call) -> Result:
@@ -141,11 +139,6 @@ def list_groups_for_user(call: Call) -> Result:
         groups = principals.user_groups(conn, user.user_id)
     page, more = paginate(call, groups, by_name)
     return {"Groups": [group_member(g) for g in page], **more}
-
-
-def user_tag_keys(call: Call, user: User) -> dict[str, tuple[str, ...]]:
-    with call.store.read() as conn:
-        return resource_tag_keys(list_tags(conn, EntityKind.USER, user.user_id))
 
 
 OPERATIONS: tuple[Operation, ...] = (

@@ -35,7 +35,7 @@ from ostiary.iam.entities import (
 )
 from ostiary.model import EntityKind, ManagedPolicy, Tag
 from ostiary.store.policies import get_managed_policy
-from ostiary.store.tags import list_tags, merged_tag_count, put_tags, remove_tags
+from ostiary.store.tags import merged_tag_count, put_tags, remove_tags
 
 _QUOTA_NAMES = {EntityKind.USER: "TagsPerUser", EntityKind.ROLE: "TagsPerRole", EntityKind.POLICY: "TagsPerPolicy"}
 
@@ -140,11 +140,6 @@ def list_policy_tags(call: Call) -> Result:
         raise messages.policy_not_found(arn)
     page, more = paginate(call, sorted_policy_tags(tags))
     return {"Tags": tag_members(page), **more}
-
-
-def policy_tags(call: Call, policy_id: str) -> list[Tag]:
-    with call.store.read() as conn:
-        return sorted_policy_tags(list_tags(conn, EntityKind.POLICY, policy_id))
 
 
 OPERATIONS: tuple[Operation, ...] = (
