@@ -24,6 +24,7 @@ from tests.e2e.test_sts_policy_support import (
     denied_message,
     error_of,
     explicit_deny,
+    is_access_denied,
     private_server,
     trust,
     wait_until,
@@ -41,11 +42,7 @@ def kit(two: PrivateServer, unique_name: Callable[[str], str]) -> Kit:
 
 
 def denied(creds: Creds, bucket: str) -> bool:
-    try:
-        creds.s3.get_object(Bucket=bucket, Key="k")
-    except Exception:
-        return True
-    return False
+    return is_access_denied(creds.s3.get_object, Bucket=bucket, Key="k")
 
 
 def revoke(two: PrivateServer, role_name: str, *extra: str) -> tuple[dt.datetime, dt.datetime]:

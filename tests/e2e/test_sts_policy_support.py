@@ -87,6 +87,15 @@ def error_of(call: Callable[..., Any], *args: Any, **kwargs: Any) -> AwsError:
     raise AssertionError(f"{getattr(call, '__name__', call)} succeeded; an error was expected")
 
 
+def is_access_denied(call: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+    """Whether a boto3 call now answers AccessDenied (for polling until a change from another process lands)."""
+    try:
+        call(*args, **kwargs)
+    except ClientError as exc:
+        return bool(exc.response.get("Error", {}).get("Code") == "AccessDenied")
+    return False
+
+
 def denied_message(principal_arn: str, action: str, resource: str | None = None, reason: str | None = None) -> str:
     """AWS's AccessDenied text (aws-reference.md §13, IAM User Guide troubleshoot_access-denied)."""
     text = f"User: {principal_arn} is not authorized to perform: {action}"
