@@ -22,6 +22,7 @@ from tests.e2e.test_sts_policy_support import (
     because_no,
     denied_message,
     deny,
+    doc,
     error_of,
     explicit_deny,
     session_creds,
@@ -108,6 +109,74 @@ def test_user_agent(kit: Kit) -> None:
     user = kit.user(allow("s3:ListAllMyBuckets", **cond("StringLike", "aws:UserAgent", "*ostiary-e2e-probe/1.0*")))
     assert "Buckets" in user.creds.client("s3", user_agent_extra="ostiary-e2e-probe/1.0").list_buckets()
     assert error_of(user.creds.s3.list_buckets).code == "AccessDenied"
+
+
+def test_requested_region(kit: Kit) -> None:
+    """aws:RequestedRegion is the region the request was made to (signed for)."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    user = kit.user(allow("s3:GetObject", **cond("StringEquals", "aws:RequestedRegion", "eu-west-1")))
+    ireland = kit.server.client(
+        "s3",
+        access_key_id=user.creds.access_key_id,
+        secret_access_key=user.creds.secret_access_key,
+        region="eu-west-1",
+    )
+    assert ireland.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    assert error_of(user.creds.s3.get_object, Bucket=bucket, Key="k").code == "AccessDenied"
+
+
+def test_condition_key_names_are_case_insensitive(kit: Kit) -> None:
+    """reference_policies_elements_condition: "Condition key names are not case-sensitive"."""
+    list_buckets_allowed(kit, allow("s3:ListAllMyBuckets", **cond("IpAddress", "AWS:SOURCEIP", "127.0.0.1/32")))
+    user = kit.user(
+        allow("s3:ListAllMyBuckets", **cond("StringEqualsIgnoreCase", "aws:principaltag/TEAM", "BLUE")),
+        tags={"team": "blue"},
+    )
+    assert "Buckets" in user.creds.s3.list_buckets()
+
+
+def test_token_issue_time_exists_only_for_temporary_credentials(kit: Kit) -> None:
+    """aws:TokenIssueTime is present only with temporary credentials (reference_policies_condition-keys)."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    long_term_only = allow("s3:GetObject", **cond("Null", "aws:TokenIssueTime", "true"))
+    sessions_only = allow(
+        "s3:ListAllMyBuckets", **cond("DateGreaterThan", "aws:TokenIssueTime", "2020-01-01T00:00:00Z")
+    )
+    user = kit.user(long_term_only, sessions_only)
+    assert user.creds.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    assert error_of(user.creds.s3.list_buckets).code == "AccessDenied"
+    temporary = session_creds(kit.server, user.creds.sts.get_session_token())
+    assert error_of(temporary.s3.get_object, Bucket=bucket, Key="k").code == "AccessDenied"
+    assert "Buckets" in temporary.s3.list_buckets()
+
+
+def test_principal_arn_of_a_role_session_is_the_role_arn_with_its_path(kit: Kit) -> None:
+    """aws:PrincipalArn for a role session is the role's ARN, path included (aws-reference.md §4.4); a bucket
+    policy can allow a whole path of roles with it, and aws:PrincipalAccount is the caller's account."""
+    user = kit.user()
+    team = kit.role(trust(user.arn), path="/team/", policy=[allow("s3:GetObject")])
+    outsider = kit.role(trust(user.arn), path="/other/", policy=[allow("s3:GetObject")])
+    bucket = kit.unique_name("bkt")
+    kit.bucket(
+        doc(
+            deny(
+                "s3:GetObject",
+                f"arn:aws:s3:::{bucket}/*",
+                Principal="*",
+                Condition={
+                    "ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{kit.account}:role/team/*"},
+                    "StringEquals": {"aws:PrincipalAccount": kit.account},
+                },
+            )
+        ),
+        objects={"k": b"v"},
+        name=bucket,
+    )
+    session, _ = assume(user.creds, team.arn)
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    session, _ = assume(user.creds, outsider.arn)
+    error = error_of(session.s3.get_object, Bucket=bucket, Key="k")
+    assert error.message.endswith(explicit_deny("resource-based policy"))
 
 
 # --- S3 operation keys ---------------------------------------------------------------------------

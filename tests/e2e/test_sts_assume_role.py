@@ -265,6 +265,18 @@ def test_managed_session_policies_narrow_the_session(kit: Kit) -> None:
     assert error.message.endswith(because_no("session policy", "s3:DeleteObject"))
 
 
+def test_aws_managed_policy_as_a_session_policy(kit: Kit) -> None:
+    """PolicyArns may name AWS managed policies (STS API Reference, AssumeRole, PolicyArns)."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    user, role = kit.user_with_role(allow("s3:*"))
+    session, _ = assume(
+        user.creds, role.arn, "read-only", PolicyArns=[{"arn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}]
+    )
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    error = error_of(session.s3.put_object, Bucket=bucket, Key="k2", Body=b"x")
+    assert error.message.endswith(because_no("session policy", "s3:PutObject"))
+
+
 def test_inline_and_managed_session_policies_together(kit: Kit) -> None:
     """Inline Policy and PolicyArns combine: the session may do what either allows, within the role."""
     bucket = kit.bucket(objects={"k": b"v"})

@@ -11,6 +11,8 @@ create it again ... the new role has a different principal ID").
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 
 import pytest
@@ -175,3 +177,30 @@ def test_recreated_user_is_not_trusted_by_a_trust_policy_saved_for_the_old_one(k
         PolicyDocument=doc(trust(new.arn)),
     )
     assume(new.creds, role.arn, "s1")
+
+
+def test_presigned_url_with_session_credentials_follows_the_session(kit: Kit) -> None:
+    """A SigV4 presigned URL signed with a role session carries its token and stops working when the session
+    loses its permissions (aws-reference.md §16-§17)."""
+    session, bucket = reader_session(kit)
+    presigner = session.client("s3", signature_version="s3v4")
+    url = presigner.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=300)
+    assert "X-Amz-Security-Token=" in url
+    assert fetch(url) == (200, b"v")
+    forged = url.replace("X-Amz-Security-Token=", "X-Amz-Security-Token=AB", 1)
+    status, body = fetch(forged)
+    assert status in (400, 403) and b"<Code>" in body
+
+    role_name = session.sts.get_caller_identity()["Arn"].split("/")[1]
+    kit.root.iam.delete_role_policy(RoleName=role_name, PolicyName="inline")
+    status, body = fetch(url)
+    assert status == 403
+    assert b"<Code>AccessDenied</Code>" in body
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()

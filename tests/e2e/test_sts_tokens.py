@@ -31,6 +31,7 @@ from tests.e2e.test_sts_policy_support import (
     assume,
     because_no,
     denied_message,
+    deny,
     doc,
     error_of,
     session_creds,
@@ -87,6 +88,15 @@ def test_get_session_token_for_root_lasts_at_most_one_hour(kit: Kit) -> None:
     assert_expires_in(response["Credentials"]["Expiration"], 3600, before, time.time())
     identity = session_creds(kit.server, response).sts.get_caller_identity()
     assert identity["Arn"] == f"arn:aws:iam::{kit.account}:root"
+
+
+def test_get_session_token_needs_no_permission_and_cannot_be_denied(kit: Kit) -> None:
+    """STS API Reference, GetSessionToken: "No permissions are required for users to perform this operation
+    ... You cannot use policies to control authentication operations."
+    """
+    for user in (kit.user(), kit.user(deny("*")), kit.user(boundary=kit.managed_policy(deny("*")))):
+        temporary = session_creds(kit.server, user.creds.sts.get_session_token())
+        assert temporary.sts.get_caller_identity()["Arn"] == user.arn
 
 
 def test_get_session_token_credentials_cannot_call_iam_without_mfa(kit: Kit) -> None:

@@ -282,3 +282,17 @@ def test_trust_naming_a_role_lets_its_sessions_assume(kit: Kit) -> None:
     assume(session, second.arn, "next")
     session_arn = f"arn:aws:sts::{kit.account}:assumed-role/{first.name}/hop"
     assume_denied(kit, session_arn, third.arn, session.sts.assume_role, RoleSessionName="next")
+
+
+def test_trust_naming_one_role_session(kit: Kit) -> None:
+    """A trust policy may name one session, arn:aws:sts::ACCT:assumed-role/ROLE/SESSION (IAM User Guide
+    reference_policies_elements_principal, "Role session principals")."""
+    user = kit.user()
+    first = kit.role(trust(user.arn), policy=[allow("sts:AssumeRole")])
+    chosen = f"arn:aws:sts::{kit.account}:assumed-role/{first.name}/chosen"
+    second = kit.role(trust(chosen))
+    session, _ = assume(user.creds, first.arn, "chosen")
+    assume(session, second.arn, "next")
+    other, _ = assume(user.creds, first.arn, "other")
+    other_arn = f"arn:aws:sts::{kit.account}:assumed-role/{first.name}/other"
+    assume_denied(kit, other_arn, second.arn, other.sts.assume_role, RoleSessionName="next")
