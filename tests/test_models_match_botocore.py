@@ -67,11 +67,7 @@ STS_NOT_YET = frozenset(
 
 # Differences found and not fixed yet, each with what differs. xfail is strict: when the
 # operation is fixed the test passes, fails as XPASS, and the entry must go.
-KNOWN_MISMATCHES = {
-    ("sts", "AssumeRole"): "MinimumSessionTokenSize is declared without the model's min 0",
-    ("sts", "GetFederationToken"): "MinimumSessionTokenSize is declared without the model's min 0",
-    ("sts", "GetSessionToken"): "MinimumSessionTokenSize is declared without the model's min 0",
-}
+KNOWN_MISMATCHES: dict[tuple[str, str], str] = {}
 
 SERVICES = {"iam": ("ostiary.iam", IAM_NOT_YET), "sts": ("ostiary.sts", STS_NOT_YET)}
 

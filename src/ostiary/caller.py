@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ostiary.arn import root_arn
+from ostiary.ids import canonical_user_id
 from ostiary.policy.context import ANONYMOUS, PrincipalInfo, PrincipalType
 from ostiary.tokens import SessionClaims
 
@@ -61,7 +62,9 @@ ANONYMOUS_CALLER = Caller(
 
 def root_caller(account: str, access_key_id: str | None) -> Caller:
     arn = root_arn(account)
-    principal = PrincipalInfo(arn=arn, account=account, type=PrincipalType.ACCOUNT, unique_id=account)
+    principal = PrincipalInfo(
+        arn=arn, account=account, type=PrincipalType.ACCOUNT, unique_id=account, canonical_id=canonical_user_id(account)
+    )
     return Caller(CallerKind.ROOT, account, arn, account, principal, access_key_id)
 
 
@@ -69,6 +72,11 @@ def user_caller(
     account: str, user_id: str, user_name: str, user_arn: str, access_key_id: str | None, *, has_boundary: bool
 ) -> Caller:
     principal = PrincipalInfo(
-        arn=user_arn, account=account, type=PrincipalType.USER, unique_id=user_id, has_boundary=has_boundary
+        arn=user_arn,
+        account=account,
+        type=PrincipalType.USER,
+        unique_id=user_id,
+        has_boundary=has_boundary,
+        canonical_id=canonical_user_id(account),
     )
     return Caller(CallerKind.USER, account, user_arn, user_id, principal, access_key_id, user_id, user_name)

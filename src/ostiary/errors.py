@@ -292,9 +292,7 @@ class InvalidChunkSizeError(AwsError):
 
 class MalformedTrailerError(AwsError):
     code, status = "MalformedTrailerError", 400
-    message = (
-        "The request contained trailing data that was not well-formed or did not conform to our published schema."
-    )
+    message = "The request contained trailing data that was not well-formed or did not conform to our published schema."
 
 
 # --- S3 ----------------------------------------------------------------------------
@@ -373,7 +371,7 @@ class MethodNotAllowed(AwsError):
     message = "The specified method is not allowed against this resource."
 
 
-class NotImplemented(AwsError):  # noqa: A001 - AWS's wire code
+class NotImplemented(AwsError):  # AWS's wire code; always used as errors.NotImplemented
     code, status = "NotImplemented", 501
     message = "A header you provided implies functionality that is not implemented"
 

@@ -14,6 +14,7 @@ ID. The remaining bits are random.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from typing import Final
 
@@ -62,6 +63,14 @@ def account_from_access_key_id(key_id: str) -> str | None:
 def secret_access_key(rng: Rng) -> str:
     """40 characters from the base64 alphabet, like AWS's secrets."""
     return base64.b64encode(rng(_SECRET_ALPHABET_BYTES)).decode("ascii")
+
+
+def canonical_user_id(account: str) -> str:
+    """The 64-hex S3 canonical user ID of an account (S3 API Reference, API_Owner), derived from its ID.
+
+    ListBuckets' Owner ID and ``{"CanonicalUser": …}`` bucket-policy principals must agree on it.
+    """
+    return hashlib.sha256(f"ostiary-canonical-user|{account}".encode()).hexdigest()
 
 
 def account_id(rng: Rng) -> str:

@@ -116,7 +116,12 @@ def _encode_claims(claims: SessionClaims) -> bytes:
 
 
 def _decode_claims(data: bytes) -> SessionClaims:
-    raw = json.loads(zlib.decompress(data, bufsize=65536).decode("utf-8"))
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(data)
+    # After the claims may come zero bytes that pad the token to a requested size.
+    if not inflater.eof or inflater.unused_data.strip(b"\0"):
+        raise ValueError("malformed claims")
+    raw = json.loads(text.decode("utf-8"))
     raw["kind"] = SessionKind(raw["kind"])
     for name in ("policy_arns", "transitive_tag_keys"):
         raw[name] = tuple(raw.get(name, ()))
@@ -125,10 +130,17 @@ def _decode_claims(data: bytes) -> SessionClaims:
     return SessionClaims(**raw)
 
 
-def seal(claims: SessionClaims, key: SigningKey, rng: Rng) -> str:
-    """Seal the claims under `key`; the token is bound to `claims.access_key_id`."""
+def seal(claims: SessionClaims, key: SigningKey, rng: Rng, *, min_chars: int = 0) -> str:
+    """Seal the claims under `key`; the token is bound to `claims.access_key_id`.
+
+    `min_chars` pads the token to at least that many characters (STS's MinimumSessionTokenSize).
+    """
     nonce = rng(12)
-    body = AESGCM(key.seal_key).encrypt(nonce, _encode_claims(claims), _associated_data(claims.access_key_id))
+    plaintext = _encode_claims(claims)
+    wanted = -(-min_chars * 3 // 4) - _HEADER_LEN - 16  # base64: 4 characters per 3 bytes; GCM tag: 16 bytes
+    if wanted > len(plaintext):
+        plaintext += bytes(wanted - len(plaintext))
+    body = AESGCM(key.seal_key).encrypt(nonce, plaintext, _associated_data(claims.access_key_id))
     blob = bytes([TOKEN_VERSION]) + key.key_id.to_bytes(4, "big") + nonce + body
     return base64.b64encode(blob).decode("ascii")
 

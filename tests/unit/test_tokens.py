@@ -98,3 +98,10 @@ def test_secret_is_derived_per_key_id_and_per_key() -> None:
 def test_expiry_is_exclusive_of_the_expiration_instant() -> None:
     assert not CLAIMS.is_expired(CLAIMS.expires_at - 0.001)
     assert CLAIMS.is_expired(CLAIMS.expires_at)
+
+
+@pytest.mark.parametrize("wanted", [0, 100, 1000, 4096])
+def test_tokens_pad_to_a_minimum_size(wanted: int) -> None:
+    token = tokens.seal(CLAIMS, KEY, rng_from(7), min_chars=wanted)
+    assert len(token) >= wanted
+    assert tokens.open_token(token, CLAIMS.access_key_id, {7: KEY}) == CLAIMS

@@ -26,6 +26,7 @@ from ostiary.server.app import App
 from ostiary.server.pipeline import Pipeline
 from ostiary.store import Store
 from ostiary.store.keyring import KeyRing
+from ostiary.store.objects import BlobStore
 from ostiary.store.principals import list_accounts
 
 
@@ -55,6 +56,7 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     store = _open(args)
     credentials = ensure_default_account(store, os.environ, os.urandom, _now())
+    BlobStore.of(store.data_dir).sweep_temporary()  # what interrupted uploads left behind
     store.watch_changes()
     keyring = KeyRing(store, os.urandom)
     keyring.current(_now())

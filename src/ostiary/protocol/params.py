@@ -96,7 +96,8 @@ def _compile(pattern: str) -> re.Pattern[str] | _UnicodeClass:
             found = _UnicodeClass(pattern)
         else:
             # The models write astral ranges the Java way (\u10000-\u10FFFF); Python needs \U.
-            found = re.compile(pattern.replace("\\u10000-\\u10FFFF", "\\U00010000-\\U0010FFFF"), re.DOTALL)
+            # The models' regexes are Java's, where \w means [a-zA-Z0-9_]: compile them ASCII-only.
+            found = re.compile(pattern.replace("\\u10000-\\u10FFFF", "\\U00010000-\\U0010FFFF"), re.DOTALL | re.ASCII)
         _PATTERNS[pattern] = found
     return found
 

@@ -8,7 +8,7 @@ Bucket and object metadata live in the database (`ostiary.store.objects`), objec
 under the data directory's ``objects/`` folder.
 """
 
-from ostiary.s3.responses import canonical_user_id
+from ostiary.ids import canonical_user_id
 from ostiary.s3.routes import ROUTES, Route, handle
 
 __all__ = ["ROUTES", "Route", "canonical_user_id", "handle"]

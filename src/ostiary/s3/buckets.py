@@ -42,6 +42,7 @@ from ostiary.errors import (
     NoSuchBucket,
 )
 from ostiary.http import HttpResponse
+from ostiary.ids import canonical_user_id
 from ostiary.s3 import xml
 from ostiary.s3.access import Keys, authorize, load_bucket, signature_keys
 from ostiary.s3.names import (
@@ -54,7 +55,7 @@ from ostiary.s3.names import (
     check_bucket_name,
 )
 from ostiary.s3.request import S3Request
-from ostiary.s3.responses import canonical_user_id, empty, xml_response
+from ostiary.s3.responses import empty, xml_response
 from ostiary.s3.uploads import read_small
 from ostiary.store.objects import BucketRecord, bucket_is_empty, delete_bucket, get_bucket, insert_bucket, list_buckets
 from ostiary.store.principals import get_account

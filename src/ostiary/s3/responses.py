@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import hashlib
 from collections.abc import Sequence
 from typing import Final
 
@@ -30,12 +29,3 @@ def http_date(value: dt.datetime) -> str:
 
 def quoted(etag: str) -> str:
     return f'"{etag}"'
-
-
-def canonical_user_id(account: str) -> str:
-    """The 64-hex S3 canonical user ID of an account (API_Owner), derived from its ID.
-
-    The same value must reach the policy engine as ``PrincipalInfo.canonical_id`` so that
-    ``{"CanonicalUser": …}`` principals match the account's callers.
-    """
-    return hashlib.sha256(f"ostiary-canonical-user|{account}".encode()).hexdigest()

@@ -54,6 +54,11 @@ class ReceiveBody:
         self._buffer += message.get("body", b"")
         self._done = not message.get("more_body", False)
 
+    @property
+    def finished(self) -> bool:
+        """True once the client's last body message arrived."""
+        return self._done
+
     def read(self, size: int = -1) -> bytes:
         while not self._done and (size < 0 or len(self._buffer) < size):
             self._pull()
@@ -64,6 +69,14 @@ class ReceiveBody:
             out = bytes(self._buffer[:size])
             del self._buffer[:size]
         return out
+
+
+def _body_left_unread(request: HttpRequest) -> bool:
+    body = request.body
+    if not isinstance(body, ReceiveBody) or body.finished:
+        return False
+    length = request.header("content-length")
+    return request.header("transfer-encoding") is not None or (length is not None and length.strip() not in ("", "0"))
 
 
 class App:
@@ -91,6 +104,10 @@ class App:
             response = HttpResponse(431, [("content-type", "text/plain")], b"request header fields too large")
         else:
             response = await loop.run_in_executor(self.executor, self.pipeline.handle, request)
+            if _body_left_unread(request):
+                # The handler answered without reading the body (a denied upload): the rest of it would be
+                # read as the next request on this connection, so end the connection with this response.
+                response.headers.append(("connection", "close"))
         status = await self._send(response, send, loop)
         elapsed = time.perf_counter() - started
         self.metrics.observe(scope["method"], status, elapsed)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ostiary import sigv4
 from ostiary.arn import assumed_role_arn, federated_user_arn
 from ostiary.caller import Caller, CallerKind, root_caller, user_caller
-from ostiary.ids import TEMPORARY_KEY
+from ostiary.ids import TEMPORARY_KEY, canonical_user_id
 from ostiary.model import AccessKey, User
 from ostiary.policy.context import PrincipalInfo, PrincipalType
 from ostiary.sigv4.failures import Rejection, rejection
@@ -136,6 +136,7 @@ def session_caller(claims: SessionClaims) -> Caller:
             unique_id=claims.principal_id,
             role_arn=claims.principal_arn,
             federated_provider=claims.federated_provider,
+            canonical_id=canonical_user_id(account),
         )
         return Caller(
             CallerKind.ROLE_SESSION,
@@ -151,7 +152,15 @@ def session_caller(claims: SessionClaims) -> Caller:
     if claims.kind is SessionKind.FEDERATED_USER:
         arn = federated_user_arn(account, claims.session_name)
         user_id = f"{account}:{claims.session_name}"
-        principal = PrincipalInfo(arn=arn, account=account, type=PrincipalType.FEDERATED_USER, unique_id=user_id)
+        principal = PrincipalInfo(
+            arn=arn,
+            account=account,
+            type=PrincipalType.FEDERATED_USER,
+            unique_id=user_id,
+            parent_user_arn=claims.principal_arn,
+            parent_user_id=claims.principal_id,
+            canonical_id=canonical_user_id(account),
+        )
         return Caller(
             CallerKind.FEDERATED_USER,
             account,
@@ -165,7 +174,11 @@ def session_caller(claims: SessionClaims) -> Caller:
         )
     if claims.kind is SessionKind.USER:
         principal = PrincipalInfo(
-            arn=claims.principal_arn, account=account, type=PrincipalType.USER, unique_id=claims.principal_id
+            arn=claims.principal_arn,
+            account=account,
+            type=PrincipalType.USER,
+            unique_id=claims.principal_id,
+            canonical_id=canonical_user_id(account),
         )
         return Caller(
             CallerKind.USER_SESSION,

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from ostiary import iam, s3, sigv4, sts
+from ostiary import errors, iam, s3, sigv4, sts
 from ostiary.api import Call, Operation, RequestInfo, S3Call
 from ostiary.authz import Authorization
 from ostiary.caller import ANONYMOUS_CALLER, Caller, CallerKind
@@ -173,7 +173,7 @@ class Pipeline:
         now = self.clock()
         signed = classified.signed
         if signed is None and _is_sigv2(http):
-            raise NotImplementedError(
+            raise errors.NotImplemented(
                 "Signature Version 2 is not supported; sign with Signature Version 4 "
                 "(aws configure set default.s3.signature_version s3v4)"
             )

@@ -62,7 +62,7 @@ PARAMS: Final = (
         min=1,
         max=5,
     ),
-    p.integer("MinimumSessionTokenSize"),
+    p.integer("MinimumSessionTokenSize", min=0, max=4096),
 )
 
 

@@ -133,10 +133,15 @@ def new_session_key_id(call: Call, account: str) -> str:
 
 
 def mint(call: Call, claims: SessionClaims) -> Minted:
-    """Seal `claims` with the current key and derive the session's secret."""
+    """Seal `claims` with the current key and derive the session's secret.
+
+    "STS increases the session token to at least [MinimumSessionTokenSize] bytes, regardless of its actual
+    content" (STS API Reference, minimumSessionTokenSizeType).
+    """
     assert call.keyring is not None, "STS calls need the key ring"
     key = call.keyring.current(call.now)
-    return Minted(claims, derive_secret(claims.access_key_id, key), seal(claims, key, call.rng))
+    token = seal(claims, key, call.rng, min_chars=int(call.params.get("MinimumSessionTokenSize", 0)))
+    return Minted(claims, derive_secret(claims.access_key_id, key), token)
 
 
 def issue_time(now: dt.datetime) -> float:

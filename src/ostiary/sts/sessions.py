@@ -41,7 +41,7 @@ SESSION_TOKEN_PARAMS: Final = (
     p.integer("DurationSeconds", min=900, max=129600),
     SERIAL_NUMBER,
     TOKEN_CODE,
-    p.integer("MinimumSessionTokenSize"),
+    p.integer("MinimumSessionTokenSize", min=0, max=4096),
 )
 
 FEDERATION_TOKEN_PARAMS: Final = (
@@ -50,7 +50,7 @@ FEDERATION_TOKEN_PARAMS: Final = (
     POLICY_ARNS,
     p.integer("DurationSeconds", min=900, max=129600),
     TAGS,
-    p.integer("MinimumSessionTokenSize"),
+    p.integer("MinimumSessionTokenSize", min=0, max=4096),
 )
 
 
