@@ -204,3 +204,32 @@ def fetch(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def test_new_default_versions_of_managed_policies_apply_at_once(kit: Kit) -> None:
+    """A role's managed policy, a managed session policy and a boundary all follow SetAsDefault at once."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    user = kit.user()
+    role_policy = kit.managed_policy(allow("s3:GetObject"))
+    role = kit.role(trust(user.arn), managed=(role_policy,))
+    session, _ = assume(user.creds, role.arn)
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    iam = kit.root.iam
+    iam.create_policy_version(PolicyArn=role_policy, PolicyDocument=doc(allow("s3:PutObject")), SetAsDefault=True)
+    assert error_of(session.s3.get_object, Bucket=bucket, Key="k").code == "AccessDenied"
+    iam.set_default_policy_version(PolicyArn=role_policy, VersionId="v1")
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+    session_policy = kit.managed_policy(allow("s3:GetObject"))
+    capped, _ = assume(user.creds, role.arn, "capped", PolicyArns=[{"arn": session_policy}])
+    assert capped.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    iam.create_policy_version(PolicyArn=session_policy, PolicyDocument=doc(allow("s3:PutObject")), SetAsDefault=True)
+    error = error_of(capped.s3.get_object, Bucket=bucket, Key="k")
+    assert error.message.endswith("because no session policy allows the s3:GetObject action")
+
+    boundary = kit.managed_policy(allow("s3:GetObject"))
+    bounded = kit.user(allow("s3:*"), boundary=boundary)
+    assert bounded.creds.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    iam.create_policy_version(PolicyArn=boundary, PolicyDocument=doc(allow("s3:PutObject")), SetAsDefault=True)
+    error = error_of(bounded.creds.s3.get_object, Bucket=bucket, Key="k")
+    assert error.message.endswith("because no permissions boundary allows the s3:GetObject action")

@@ -296,3 +296,41 @@ def test_trust_naming_one_role_session(kit: Kit) -> None:
     other, _ = assume(user.creds, first.arn, "other")
     other_arn = f"arn:aws:sts::{kit.account}:assumed-role/{first.name}/other"
     assume_denied(kit, other_arn, second.arn, other.sts.assume_role, RoleSessionName="next")
+
+
+def test_a_boundary_allowing_assume_role_or_denying_it_explicitly(kit: Kit) -> None:
+    allowing = kit.user(boundary=kit.managed_policy(allow(["s3:*", "sts:AssumeRole"])))
+    assume(allowing.creds, kit.role(trust(allowing.arn)).arn)
+    denying = kit.user(boundary=kit.managed_policy(allow("*"), deny("sts:AssumeRole")))
+    role = kit.role(trust(denying.arn))
+    assume_denied(kit, denying.arn, role.arn, denying.creds.sts.assume_role, RoleSessionName="s1")
+
+
+def test_trust_naming_the_role_is_capped_by_the_calling_sessions_boundary(kit: Kit) -> None:
+    """A grant to the role ARN is limited by an implicit deny in the role's boundary (access_policies_boundaries)."""
+    user = kit.user()
+    first = kit.role(trust(user.arn), policy=[allow("*")], boundary=kit.managed_policy(allow("s3:*")))
+    session, _ = assume(user.creds, first.arn, "bounded")
+    role = kit.role(trust(first.arn))
+    session_arn = f"arn:aws:sts::{kit.account}:assumed-role/{first.name}/bounded"
+    assume_denied(kit, session_arn, role.arn, session.sts.assume_role, RoleSessionName="s1")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="AssumeRole ignores the calling user's permissions boundary when the trust policy names the user's ARN: "
+    "a boundary that does not allow sts:AssumeRole must make the call fail with AccessDenied; the server lets it "
+    "through",
+)
+def test_trust_naming_the_user_is_still_capped_by_the_users_boundary(kit: Kit) -> None:
+    """A trust policy naming the user does not get past the user's boundary: it must allow sts:AssumeRole.
+
+    IAM User Guide id_roles_update-role-trust-policy, Notes: "If a user is listed as the principal in a role's
+    trust policy but cannot assume the role, check the user's permissions boundary. If a permissions boundary
+    is set for the user, then it must allow the sts:AssumeRole action." (The general rule that a same-account
+    grant to a user ARN is not capped by the boundary does not hold for role trust policies, which "must
+    explicitly allow access", reference_policies_evaluation-logic_policy-eval-basics.)
+    """
+    user = kit.user(boundary=kit.managed_policy(allow("s3:*")))
+    role = kit.role(trust(user.arn))
+    assume_denied(kit, user.arn, role.arn, user.creds.sts.assume_role, RoleSessionName="s1")
