@@ -386,3 +386,25 @@ def test_multi_factor_auth_present_with_bool_and_bool_if_exists(kit: Kit) -> Non
     role = kit.role(trust(user.arn), policy=[allow("s3:ListAllMyBuckets"), bool_deny])
     session, _ = assume(user.creds, role.arn)
     assert error_of(session.s3.list_buckets).code == "AccessDenied"
+
+
+def test_principal_type_of_federated_and_get_session_token_callers(kit: Kit) -> None:
+    """aws:PrincipalType is FederatedUser for GetFederationToken sessions and User for GetSessionToken ones
+    (reference_policies_condition-keys, aws:PrincipalType; aws-reference.md §4.4)."""
+    user = kit.user(
+        allow("sts:GetFederationToken"),
+        allow("s3:ListAllMyBuckets", **cond("StringEquals", "aws:PrincipalType", ["User", "FederatedUser"])),
+        allow("s3:ListBucket", **cond("StringEquals", "aws:PrincipalType", "User")),
+    )
+    bucket = kit.bucket()
+    federated = session_creds(
+        kit.server,
+        user.creds.sts.get_federation_token(
+            Name="fed-type",
+            Policy=doc(allow("s3:*")),
+        ),
+    )
+    assert "Buckets" in federated.s3.list_buckets()
+    assert error_of(federated.s3.list_objects_v2, Bucket=bucket).code == "AccessDenied"
+    temporary = session_creds(kit.server, user.creds.sts.get_session_token())
+    assert temporary.s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

@@ -249,3 +249,24 @@ def test_get_caller_identity_cannot_be_denied(kit: Kit) -> None:
     federating = kit.user(allow("sts:GetFederationToken"), deny("sts:GetCallerIdentity"))
     federated = session_creds(kit.server, federating.creds.sts.get_federation_token(Name="fed-gci"))
     assert federated.sts.get_caller_identity()["Arn"].endswith(":federated-user/fed-gci")
+
+
+def test_denied_head_object_is_a_bare_403(kit: Kit) -> None:
+    """HEAD responses carry no body, so the SDK sees only the status (Amazon S3 API Reference, HeadObject)."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    user = kit.user()
+    error = error_of(user.creds.s3.head_object, Bucket=bucket, Key="k")
+    assert (error.code, error.status) == ("403", 403)
+
+
+def test_single_statement_object_and_string_elements(kit: Kit) -> None:
+    """Statement, Action and Resource may each be a single value instead of a list (reference_policies_grammar)."""
+    bucket = kit.bucket(objects={"k": b"v"})
+    user = kit.user()
+    kit.root.iam.put_user_policy(
+        UserName=user.name,
+        PolicyName="single",
+        PolicyDocument='{"Version":"2012-10-17","Statement":{"Sid":"One","Effect":"Allow","Action":"s3:GetObject",'
+        f'"Resource":"arn:aws:s3:::{bucket}/k"}}}}',
+    )
+    assert user.creds.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"

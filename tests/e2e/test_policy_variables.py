@@ -142,3 +142,29 @@ def test_variables_are_literal_text_in_2008_policies(kit: Kit) -> None:
     )
     assert user.creds.s3.get_object(Bucket=bucket, Key="home/${aws:username}/f")["Body"].read() == b"literal"
     assert error_of(user.creds.s3.get_object, Bucket=bucket, Key=f"home/{name}/f").code == "AccessDenied"
+
+
+def test_users_manage_their_own_access_keys(kit: Kit) -> None:
+    """The IAM User Guide example "IAM: Allows IAM users to manage their own access keys" (Resource
+    arn:aws:iam::*:user/${aws:username}); IAM operations without UserName act on the caller."""
+    policy = allow(
+        ["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey"],
+        "arn:aws:iam::*:user/${aws:username}",
+    )
+    user = kit.user(policy)
+    other = kit.user()
+    iam = user.creds.iam
+    created = iam.create_access_key()["AccessKey"]
+    assert created["UserName"] == user.name
+    keys = {k["AccessKeyId"] for k in iam.list_access_keys()["AccessKeyMetadata"]}
+    assert keys == {user.access_key_id, created["AccessKeyId"]}
+    iam.update_access_key(AccessKeyId=created["AccessKeyId"], Status="Inactive")
+    iam.delete_access_key(AccessKeyId=created["AccessKeyId"])
+    error = error_of(iam.create_access_key, UserName=other.name)
+    assert error.message == denied_message(
+        user.arn,
+        "iam:CreateAccessKey",
+        f"user {other.name}",
+        because_no("identity-based policy", "iam:CreateAccessKey"),
+    )
+    assert error_of(iam.list_access_keys, UserName=other.name).code == "AccessDenied"
