@@ -334,3 +334,38 @@ def test_trust_naming_the_user_is_still_capped_by_the_users_boundary(kit: Kit) -
     user = kit.user(boundary=kit.managed_policy(allow("s3:*")))
     role = kit.role(trust(user.arn))
     assume_denied(kit, user.arn, role.arn, user.creds.sts.assume_role, RoleSessionName="s1")
+
+
+def test_session_tag_overrides_a_role_tag_case_insensitively(kit: Kit) -> None:
+    """STS API Reference, AssumeRole, Tags: "Assume that the role has the Department=Marketing tag and you pass
+    the department=engineering session tag ... the session tag passed in the request takes precedence"."""
+    bucket = kit.bucket(objects={"engineering/doc": b"e", "Marketing/doc": b"m"})
+    user = kit.user()
+    role = kit.role(
+        trust(user.arn, ["sts:AssumeRole", "sts:TagSession"]),
+        policy=[allow("s3:GetObject", f"arn:aws:s3:::{bucket}/${{aws:PrincipalTag/Department}}/*")],
+        tags={"Department": "Marketing"},
+    )
+    session, _ = assume(user.creds, role.arn, "tagged", Tags=[{"Key": "department", "Value": "engineering"}])
+    assert session.s3.get_object(Bucket=bucket, Key="engineering/doc")["Body"].read() == b"e"
+    assert error_of(session.s3.get_object, Bucket=bucket, Key="Marketing/doc").code == "AccessDenied"
+
+
+def test_a_chained_session_cannot_pass_an_inherited_transitive_tag_key(kit: Kit) -> None:
+    """STS API Reference, AssumeRole, Tags: "If you pass a session tag with the same key as an inherited tag, the
+    operation fails"."""
+    user = kit.user()
+    first = kit.role(trust(user.arn, ["sts:AssumeRole", "sts:TagSession"]), policy=[allow("sts:*")])
+    second = kit.role(trust(first.arn, ["sts:AssumeRole", "sts:TagSession"]))
+    session, _ = assume(
+        user.creds, first.arn, "first", Tags=[{"Key": "project", "Value": "alpha"}], TransitiveTagKeys=["project"]
+    )
+    error = error_of(
+        session.sts.assume_role,
+        RoleArn=second.arn,
+        RoleSessionName="second",
+        Tags=[{"Key": "Project", "Value": "beta"}],
+    )
+    assert 400 <= error.status < 500, error
+    # Other keys may be added.
+    assume(session, second.arn, "second", Tags=[{"Key": "stage", "Value": "dev"}])
