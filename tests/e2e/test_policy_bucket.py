@@ -236,3 +236,36 @@ def test_cross_account_role_session_reads_the_other_accounts_bucket(a: Kit, b: K
     assert detail.message.startswith(
         f"User: arn:aws:sts::{b.account}:assumed-role/{role.name}/session is not authorized to perform: s3:PutObject"
     )
+
+
+def test_anonymous_access_with_referer_and_source_ip_conditions(kit: Kit) -> None:
+    """The S3 User Guide examples "Restricting access to a specific HTTP referer" and a public drop folder
+    limited by aws:SourceIp."""
+    bucket = named_bucket(
+        kit,
+        allow(
+            "s3:GetObject",
+            "arn:aws:s3:::{bucket}/*",
+            Principal="*",
+            Condition={"StringLike": {"aws:Referer": ["http://www.example.com/*"]}},
+        ),
+        allow(
+            "s3:PutObject",
+            "arn:aws:s3:::{bucket}/drop/*",
+            Principal="*",
+            Condition={"IpAddress": {"aws:SourceIp": "127.0.0.1/32"}},
+        ),
+        objects={"k": b"v"},
+    )
+    plain = anonymous(kit)
+    error = error_of(plain.get_object, Bucket=bucket, Key="k")
+    assert (error.code, error.status, error.message) == PLAIN_DENIAL
+    referred = anonymous(kit)
+    referred.meta.events.register(
+        "before-send.s3.GetObject",
+        lambda request, **_: request.headers.__setitem__("Referer", "http://www.example.com/index.html"),
+    )
+    assert referred.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    plain.put_object(Bucket=bucket, Key="drop/x", Body=b"x")
+    assert kit.root.s3.get_object(Bucket=bucket, Key="drop/x")["Body"].read() == b"x"
+    assert error_of(plain.put_object, Bucket=bucket, Key="elsewhere", Body=b"x").code == "AccessDenied"

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
+import botocore
 import pytest
 
 from tests.e2e.test_sts_policy_support import AwsError, Creds, Kit, allow, assume, doc, error_of, trust
@@ -233,3 +234,20 @@ def test_new_default_versions_of_managed_policies_apply_at_once(kit: Kit) -> Non
     iam.create_policy_version(PolicyArn=boundary, PolicyDocument=doc(allow("s3:PutObject")), SetAsDefault=True)
     error = error_of(bounded.creds.s3.get_object, Bucket=bucket, Key="k")
     assert error.message.endswith("because no permissions boundary allows the s3:GetObject action")
+
+
+def test_unsigned_sts_and_iam_requests_are_missing_authentication(kit: Kit) -> None:
+    """Signed-only actions sent unsigned: MissingAuthenticationToken 403 "Request is missing Authentication
+    Token" (aws-reference.md §6.2, §6.6) -- GetCallerIdentity included."""
+    for service, call, args in (
+        ("sts", "get_caller_identity", {}),
+        ("sts", "assume_role", {"RoleArn": f"arn:aws:iam::{kit.account}:role/any-role", "RoleSessionName": "s1"}),
+        ("iam", "list_users", {}),
+    ):
+        client = kit.root.client(service, signature_version=botocore.UNSIGNED)
+        error = error_of(getattr(client, call), **args)
+        assert (error.code, error.status, error.message) == (
+            "MissingAuthenticationToken",
+            403,
+            "Request is missing Authentication Token",
+        ), call
