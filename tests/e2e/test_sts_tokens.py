@@ -248,3 +248,43 @@ def test_get_access_key_info_for_long_term_and_temporary_keys(kit: Kit) -> None:
     assert sts.get_access_key_info(AccessKeyId=temporary_key)["Account"] == kit.account
     assert sts.get_access_key_info(AccessKeyId=kit.root.access_key_id)["Account"] == kit.account
     del session
+
+
+def test_get_federation_token_for_root_lasts_at_most_one_hour(kit: Kit) -> None:
+    """STS API Reference, GetFederationToken, DurationSeconds: "Sessions obtained using root user credentials
+    are restricted to a maximum of 3,600 seconds (one hour)"."""
+    before = time.time()
+    response = kit.root.sts.get_federation_token(Name="root-fed", DurationSeconds=7200, Policy=doc(allow("s3:*")))
+    assert_expires_in(response["Credentials"]["Expiration"], 3600, before, time.time())
+    assert response["FederatedUser"]["Arn"] == f"arn:aws:sts::{kit.account}:federated-user/root-fed"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="credentials that root mints with GetFederationToken get no permissions at all: the server intersects "
+    "the session policy with root's (absent) identity policies instead of root's full access, so every call is "
+    "denied 'because no identity-based policy allows'",
+)
+def test_root_federated_user_has_the_session_policys_permissions(kit: Kit) -> None:
+    """Root may call GetFederationToken ("Although it is possible to call GetFederationToken using the security
+    credentials of an AWS account root user ... we do not recommend it", STS API Reference). The federated
+    session's permissions are the caller's permissions ∩ the session policy (IAM User Guide
+    id_credentials_temp_control-access_getfederationtoken), and the root user "has full access"
+    (reference_policies_evaluation-logic_policy-eval-denyallow; aws-reference.md §8.5: the credentials root
+    mints "cannot be restricted by attaching IAM policies"). So the session policy alone decides.
+    """
+    bucket = kit.bucket(objects={"k": b"v"})
+    federated = session_creds(
+        kit.server,
+        kit.root.sts.get_federation_token(
+            Name="root-reader", Policy=doc(allow("s3:GetObject", f"arn:aws:s3:::{bucket}/*"))
+        ),
+    )
+    assert federated.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    error = error_of(federated.s3.put_object, Bucket=bucket, Key="k2", Body=b"x")
+    assert error.message == denied_message(
+        f"arn:aws:sts::{kit.account}:federated-user/root-reader",
+        "s3:PutObject",
+        f'"arn:aws:s3:::{bucket}/k2"',
+        because_no("session policy", "s3:PutObject"),
+    )

@@ -369,3 +369,16 @@ def test_a_chained_session_cannot_pass_an_inherited_transitive_tag_key(kit: Kit)
     assert 400 <= error.status < 500, error
     # Other keys may be added.
     assume(session, second.arn, "second", Tags=[{"Key": "stage", "Value": "dev"}])
+
+
+def test_the_source_identity_of_a_chain_cannot_be_changed(kit: Kit) -> None:
+    """IAM User Guide id_credentials_temp_control-access_monitor: the source identity "persists when a role is
+    used to assume another role ... The value that is set cannot be changed during the role session"."""
+    user = kit.user()
+    first = kit.role(trust(user.arn, ["sts:AssumeRole", "sts:SetSourceIdentity"]), policy=[allow("sts:*")])
+    second = kit.role(trust(first.arn, ["sts:AssumeRole", "sts:SetSourceIdentity"]))
+    session, _ = assume(user.creds, first.arn, "one", SourceIdentity="alice")
+    error = error_of(session.sts.assume_role, RoleArn=second.arn, RoleSessionName="two", SourceIdentity="bob")
+    assert 400 <= error.status < 500, error
+    _, response = assume(session, second.arn, "two", SourceIdentity="alice")
+    assert response["SourceIdentity"] == "alice"
