@@ -121,3 +121,24 @@ def test_a_session_in_b_has_no_access_to_as_buckets(a: Kit, b: Kit) -> None:
     session, _ = assume(user.creds, role.arn)
     error = error_of(session.s3.get_object, Bucket=bucket, Key="k")
     assert (error.code, error.status, error.message) == ("AccessDenied", 403, "Access Denied")
+
+
+def test_a_session_in_b_sees_bs_iam_and_buckets_only(a: Kit, b: Kit) -> None:
+    """IAM and ListBuckets answer for the caller's account: a session of B's role lists B's roles and buckets;
+    A's user, even with iam:*, does not find B's users."""
+    bucket_a, bucket_b = a.bucket(), b.bucket()
+    user = a.user(allow("sts:AssumeRole"), allow(["iam:*", "s3:*"]))
+    role = b.role(trust(user.arn), policy=[allow(["iam:ListRoles", "iam:GetUser", "s3:ListAllMyBuckets"])])
+    b_user = b.user()
+    session, _ = assume(user.creds, role.arn)
+
+    roles = session.iam.list_roles()["Roles"]
+    assert role.arn in [r["Arn"] for r in roles]
+    assert {r["Arn"].split(":")[4] for r in roles} == {b.account}
+    buckets = [x["Name"] for x in session.s3.list_buckets()["Buckets"]]
+    assert bucket_b in buckets and bucket_a not in buckets
+    assert session.iam.get_user(UserName=b_user.name)["User"]["Arn"] == b_user.arn
+
+    error = error_of(user.creds.iam.get_user, UserName=b_user.name)
+    assert (error.code, error.status) == ("NoSuchEntity", 404)
+    assert b_user.name not in [u["UserName"] for u in user.creds.iam.list_users()["Users"]]
