@@ -132,7 +132,7 @@ def test_a_session_in_b_sees_bs_iam_and_buckets_only(a: Kit, b: Kit) -> None:
     b_user = b.user()
     session, _ = assume(user.creds, role.arn)
 
-    roles = session.iam.list_roles()["Roles"]
+    roles = [r for page in session.iam.get_paginator("list_roles").paginate() for r in page["Roles"]]
     assert role.arn in [r["Arn"] for r in roles]
     assert {r["Arn"].split(":")[4] for r in roles} == {b.account}
     buckets = [x["Name"] for x in session.s3.list_buckets()["Buckets"]]
@@ -141,4 +141,5 @@ def test_a_session_in_b_sees_bs_iam_and_buckets_only(a: Kit, b: Kit) -> None:
 
     error = error_of(user.creds.iam.get_user, UserName=b_user.name)
     assert (error.code, error.status) == ("NoSuchEntity", 404)
-    assert b_user.name not in [u["UserName"] for u in user.creds.iam.list_users()["Users"]]
+    pages = user.creds.iam.get_paginator("list_users").paginate()
+    assert b_user.name not in [u["UserName"] for page in pages for u in page["Users"]]
