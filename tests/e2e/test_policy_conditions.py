@@ -1,9 +1,9 @@
-"""Condition keys on real requests: the values the server puts in the request context.
+"""Global and S3 condition keys on real requests: the values the server puts in the request context.
+(Tag and IAM operation keys: test_policy_iam_conditions.py.)
 
-Sources: IAM User Guide reference_policies_condition-keys (global keys: aws:SourceIp, aws:SecureTransport,
-aws:CurrentTime, aws:EpochTime, aws:UserAgent, aws:PrincipalTag, aws:PrincipalType, aws:username,
-aws:RequestTag, aws:TagKeys, aws:ResourceTag, aws:MultiFactorAuthPresent), reference_policies_iam-condition-keys
-(iam:PolicyARN, iam:PermissionsBoundary), reference_policies_examples_iam-new-user-tag, Amazon S3 User Guide
+Sources: IAM User Guide reference_policies_condition-keys (aws:SourceIp, aws:SecureTransport, aws:CurrentTime,
+aws:EpochTime, aws:UserAgent, aws:RequestedRegion, aws:TokenIssueTime, aws:PrincipalArn, aws:PrincipalAccount,
+aws:PrincipalTag, aws:PrincipalType, aws:username, aws:MultiFactorAuthPresent), Amazon S3 User Guide
 amazon-s3-policy-keys (s3:prefix, s3:delimiter, s3:max-keys on ListBucket), AWS Knowledge Center
 mfa-iam-user-aws-cli (Bool vs BoolIfExists on aws:MultiFactorAuthPresent).
 """
@@ -203,74 +203,7 @@ def test_s3_prefix_delimiter_and_max_keys_on_list_objects_v2(kit: Kit) -> None:
     assert error_of(by_max_keys.creds.s3.list_objects_v2, Bucket=bucket, MaxKeys=50).code == "AccessDenied"
 
 
-# --- tags ----------------------------------------------------------------------------------------
-
-
-def test_request_tag_and_tag_keys_on_tag_user(kit: Kit) -> None:
-    target = kit.user()
-    tagger = kit.user(
-        allow(
-            "iam:TagUser",
-            f"arn:aws:iam::{kit.account}:user/*",
-            Condition={
-                "StringEquals": {"aws:RequestTag/team": ["blue", "green"]},
-                "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]},
-            },
-        )
-    )
-    iam = tagger.creds.iam
-    iam.tag_user(UserName=target.name, Tags=[{"Key": "team", "Value": "blue"}])
-    assert kit.root.iam.list_user_tags(UserName=target.name)["Tags"] == [{"Key": "team", "Value": "blue"}]
-    for tags in ([{"Key": "team", "Value": "red"}], [{"Key": "team", "Value": "green"}, {"Key": "cost", "Value": "1"}]):
-        error = error_of(iam.tag_user, UserName=target.name, Tags=tags)
-        assert error.code == "AccessDenied", tags
-        assert error.message.startswith(f"User: {tagger.arn} is not authorized to perform: iam:TagUser")
-    assert kit.root.iam.list_user_tags(UserName=target.name)["Tags"] == [{"Key": "team", "Value": "blue"}]
-
-
-def test_create_user_only_with_specific_tags(kit: Kit) -> None:
-    """The IAM User Guide example reference_policies_examples_iam-new-user-tag, verbatim in substance."""
-    creator = kit.user(
-        allow(
-            ["iam:CreateUser", "iam:TagUser"],
-            Condition={
-                "StringEqualsIfExists": {
-                    "aws:RequestTag/Department": ["Development", "QualityAssurance"],
-                    "aws:RequestTag/JobFunction": "Employee",
-                },
-                "ForAllValues:StringEquals": {"aws:TagKeys": ["Department", "JobFunction"]},
-            },
-        )
-    )
-    iam = creator.creds.iam
-    good = kit.unique_name("tagged")
-    iam.create_user(
-        UserName=good, Tags=[{"Key": "Department", "Value": "Development"}, {"Key": "JobFunction", "Value": "Employee"}]
-    )
-    assert {t["Key"] for t in kit.root.iam.list_user_tags(UserName=good)["Tags"]} == {"Department", "JobFunction"}
-    iam.create_user(UserName=kit.unique_name("untagged"))
-    for tags in ([{"Key": "Department", "Value": "Sales"}], [{"Key": "Cost", "Value": "1"}]):
-        name = kit.unique_name("refused")
-        assert error_of(iam.create_user, UserName=name, Tags=tags).code == "AccessDenied", tags
-        assert error_of(kit.root.iam.get_user, UserName=name).code == "NoSuchEntity"
-
-
-def test_resource_tag_on_iam_users_and_roles(kit: Kit) -> None:
-    blue_user = kit.user(tags={"team": "blue"})
-    red_user = kit.user(tags={"team": "red"})
-    blue_role = kit.role(trust(blue_user.arn), tags={"team": "blue"})
-    red_role = kit.role(trust(blue_user.arn), tags={"team": "red"})
-    reader = kit.user(allow(["iam:GetUser", "iam:GetRole"], **cond("StringEquals", "aws:ResourceTag/team", "blue")))
-    iam = reader.creds.iam
-    assert iam.get_user(UserName=blue_user.name)["User"]["Arn"] == blue_user.arn
-    assert iam.get_role(RoleName=blue_role.name)["Role"]["Arn"] == blue_role.arn
-    error = error_of(iam.get_user, UserName=red_user.name)
-    assert error.code == "AccessDenied"
-    assert error.message.startswith(f"User: {reader.arn} is not authorized to perform: iam:GetUser")
-    assert error_of(iam.get_role, RoleName=red_role.name).code == "AccessDenied"
-    # A tag change applies at once.
-    kit.root.iam.tag_role(RoleName=red_role.name, Tags=[{"Key": "team", "Value": "blue"}])
-    assert iam.get_role(RoleName=red_role.name)["Role"]["Arn"] == red_role.arn
+# --- principal keys ------------------------------------------------------------------------------
 
 
 def test_principal_tag_from_the_users_tags(kit: Kit) -> None:
@@ -284,49 +217,6 @@ def test_principal_tag_from_the_users_tags(kit: Kit) -> None:
     role = kit.role(trust(engineer.arn), policy=[statement], tags={"dept": "eng"})
     session, _ = assume(engineer.creds, role.arn)
     assert "Buckets" in session.s3.list_buckets()
-
-
-# --- IAM operation keys --------------------------------------------------------------------------
-
-
-def test_policy_arn_on_attach_user_policy(kit: Kit) -> None:
-    permitted = kit.managed_policy(allow("s3:ListAllMyBuckets"))
-    other = kit.managed_policy(allow("s3:*"))
-    target = kit.user()
-    admin = kit.user(
-        allow(
-            "iam:AttachUserPolicy",
-            f"arn:aws:iam::{kit.account}:user/*",
-            **cond("ArnEquals", "iam:PolicyARN", permitted),
-        )
-    )
-    admin.creds.iam.attach_user_policy(UserName=target.name, PolicyArn=permitted)
-    error = error_of(admin.creds.iam.attach_user_policy, UserName=target.name, PolicyArn=other)
-    assert error.code == "AccessDenied"
-    assert error.message.startswith(f"User: {admin.arn} is not authorized to perform: iam:AttachUserPolicy")
-    attached = kit.root.iam.list_attached_user_policies(UserName=target.name)["AttachedPolicies"]
-    assert [p["PolicyArn"] for p in attached] == [permitted]
-
-
-def test_permissions_boundary_condition_on_create_user(kit: Kit) -> None:
-    boundary = kit.managed_policy(allow("s3:*"))
-    other = kit.managed_policy(allow("*"))
-    admin = kit.user(allow("iam:CreateUser", **cond("StringEquals", "iam:PermissionsBoundary", boundary)))
-    iam = admin.creds.iam
-    made = kit.unique_name("bounded")
-    assert (
-        iam.create_user(UserName=made, PermissionsBoundary=boundary)["User"]["PermissionsBoundary"][
-            "PermissionsBoundaryArn"
-        ]
-        == boundary
-    )
-    for extra in ({}, {"PermissionsBoundary": other}):
-        error = error_of(iam.create_user, UserName=kit.unique_name("unbounded"), **extra)
-        assert error.code == "AccessDenied", extra
-        assert error.message.startswith(f"User: {admin.arn} is not authorized to perform: iam:CreateUser")
-
-
-# --- principal keys ------------------------------------------------------------------------------
 
 
 def test_username_and_principal_type(kit: Kit) -> None:
