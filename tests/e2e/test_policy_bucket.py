@@ -269,3 +269,27 @@ def test_anonymous_access_with_referer_and_source_ip_conditions(kit: Kit) -> Non
     plain.put_object(Bucket=bucket, Key="drop/x", Body=b"x")
     assert kit.root.s3.get_object(Bucket=bucket, Key="drop/x")["Body"].read() == b"x"
     assert error_of(plain.put_object, Bucket=bucket, Key="elsewhere", Body=b"x").code == "AccessDenied"
+
+
+def test_bucket_restricted_to_one_role_by_aws_userid(kit: Kit) -> None:
+    """The AWS Security Blog pattern "How to restrict Amazon S3 bucket access to a specific IAM role": Deny
+    everyone whose aws:userid is not the role's ROLEID:* (its sessions) or the root user's (the account ID, §4.4)."""
+    user = kit.user(allow("s3:*"))
+    role = kit.role(trust(user.arn), policy=[allow("s3:*")])
+    bucket = named_bucket(
+        kit,
+        deny(
+            "s3:*",
+            ["arn:aws:s3:::{bucket}", "arn:aws:s3:::{bucket}/*"],
+            Principal="*",
+            Condition={"StringNotLike": {"aws:userid": [f"{role.role_id}:*", kit.account]}},
+        ),
+        objects={"k": b"v"},
+    )
+    session, _ = assume(user.creds, role.arn)
+    assert session.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    assert kit.root.s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    error = error_of(user.creds.s3.get_object, Bucket=bucket, Key="k")
+    assert error.message == denied_message(
+        user.arn, "s3:GetObject", f'"arn:aws:s3:::{bucket}/k"', explicit_deny("resource-based policy")
+    )
