@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 import signal
@@ -179,9 +180,9 @@ def fresh_postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
 class InProcess:
     """A `Pipeline` over a fresh SQLite store, driven with signed requests and a clock the test sets."""
 
-    def __init__(self, data_dir: Path) -> None:
-        import datetime as dt
+    START = datetime.datetime(2026, 11, 28, 12, 0, 0, tzinfo=datetime.UTC)
 
+    def __init__(self, data_dir: Path) -> None:
         from ostiary.bootstrap import ensure_default_account, open_store
         from ostiary.server.pipeline import Pipeline
         from ostiary.store.keyring import KeyRing
@@ -191,7 +192,7 @@ class InProcess:
             "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY,
             "OSTIARY_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
         }
-        self.now = dt.datetime(2026, 11, 28, 12, 0, 0, tzinfo=dt.UTC)
+        self.now = self.START
         self.store = open_store(data_dir, None, env, os.urandom)
         ensure_default_account(self.store, env, os.urandom, self.now)
         self.keyring = KeyRing(self.store, os.urandom)
@@ -199,6 +200,31 @@ class InProcess:
 
     def close(self) -> None:
         self.store.close()
+
+    def s3(
+        self, method: str, path: str, query: str = "", headers: tuple[tuple[str, str], ...] = (), body: bytes = b""
+    ) -> Any:
+        """A root-signed S3 request; returns the HttpResponse."""
+        import hashlib
+
+        from ostiary import sigv4
+        from ostiary.http import BytesBody, HttpRequest
+
+        all_headers = [("host", "127.0.0.1:4599"), ("content-length", str(len(body))), *headers]
+        signed = sigv4.sign(
+            method,
+            path,
+            query,
+            all_headers,
+            access_key_id=ROOT_KEY,
+            secret=ROOT_SECRET,
+            region="us-east-1",
+            service="s3",
+            now=self.now,
+            payload_hash=hashlib.sha256(body).hexdigest(),
+        )
+        request = HttpRequest(method, path, query, tuple((k.lower(), v) for k, v in signed.headers), BytesBody(body))
+        return self.pipeline.handle(request)
 
     def query(
         self,
