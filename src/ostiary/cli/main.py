@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,7 +75,12 @@ def serve(args: argparse.Namespace) -> int:
         timeout_keep_alive=30,
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run()  # returns after SIGINT / SIGTERM, once in-flight requests are done
+    # uvicorn handles SIGINT/SIGTERM (stop accepting, finish what is in flight), then re-raises the signal to
+    # the handlers it found: make those no-ops, so a clean shutdown exits 0 instead of dying by the signal.
+    for handled in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(handled, lambda *_: None)
+    uvicorn.Server(config).run()
+    store.close()
     return 0
 
 

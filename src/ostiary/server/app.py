@@ -192,6 +192,5 @@ class App:
             elif message["type"] == "lifespan.shutdown":
                 self.ready.clear()
                 self.executor.shutdown(wait=True, cancel_futures=False)
-                self.pipeline.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
