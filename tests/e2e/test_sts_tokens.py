@@ -259,12 +259,6 @@ def test_get_federation_token_for_root_lasts_at_most_one_hour(kit: Kit) -> None:
     assert response["FederatedUser"]["Arn"] == f"arn:aws:sts::{kit.account}:federated-user/root-fed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="credentials that root mints with GetFederationToken get no permissions at all: the server intersects "
-    "the session policy with root's (absent) identity policies instead of root's full access, so every call is "
-    "denied 'because no identity-based policy allows'",
-)
 def test_root_federated_user_has_the_session_policys_permissions(kit: Kit) -> None:
     """Root may call GetFederationToken ("Although it is possible to call GetFederationToken using the security
     credentials of an AWS account root user ... we do not recommend it", STS API Reference). The federated

@@ -316,12 +316,6 @@ def test_trust_naming_the_role_is_capped_by_the_calling_sessions_boundary(kit: K
     assume_denied(kit, session_arn, role.arn, session.sts.assume_role, RoleSessionName="s1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AssumeRole ignores the calling user's permissions boundary when the trust policy names the user's ARN: "
-    "a boundary that does not allow sts:AssumeRole must make the call fail with AccessDenied; the server lets it "
-    "through",
-)
 def test_trust_naming_the_user_is_still_capped_by_the_users_boundary(kit: Kit) -> None:
     """A trust policy naming the user does not get past the user's boundary: it must allow sts:AssumeRole.
 

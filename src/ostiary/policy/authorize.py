@@ -15,7 +15,8 @@ enforcement-code walk, including its same-account table of principal types),
    policies), service principals — are allowed only by a resource-based grant.
 4. Everyone else has an identity side ``I ∧ B ∧ S``: some identity-based statement allows (the
    root user: always, "all requests are implicitly denied with the exception of the AWS account
-   root user, which has full access"), the boundary (if any) allows, the session policies (if the
+   root user, which has full access", and so a GetFederationToken session that root minted), the
+   boundary (if any) allows, the session policies (if the
    caller carries any; an empty set never allows) allow. How a resource-based grant combines
    with it depends on how its principal names the caller (`principals.PrincipalMatch`):
 
@@ -36,7 +37,9 @@ enforcement-code walk, including its same-account table of principal types),
 
    Role trust policies (`PolicySet.resource_required`) "must explicitly allow access for
    principals" even in the same account: without a grant the answer is deny; a grant that names
-   the caller suffices, one that names the account needs the identity side as well.
+   the caller suffices, except that the caller's permissions boundary must still allow ("If a
+   permissions boundary is set for the user, then it must allow the sts:AssumeRole action",
+   id_roles_update-role-trust-policy); one that names the account needs the identity side as well.
 
 The type named in an implicit deny (aws-reference §13; AWS does not document the choice):
 
@@ -60,7 +63,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ostiary.policy.ast import Policy
-from ostiary.policy.context import PrincipalType, RequestContext
+from ostiary.policy.context import PrincipalInfo, PrincipalType, RequestContext
 from ostiary.policy.decision import Decision, Effect, PolicyType, StatementRef
 from ostiary.policy.evaluate import Sink, StatementMatch, scan, unique
 from ostiary.policy.principals import PrincipalMatch
@@ -100,6 +103,15 @@ def _best(matches: list[StatementMatch]) -> PrincipalMatch:
         if match.principal_match.value > best.value:
             best = match.principal_match
     return best
+
+
+def _acts_as_root(who: PrincipalInfo) -> bool:
+    """The root user, and a federated user whose session root minted: "the AWS account root user ... has full
+    access" (reference_policies_evaluation-logic_policy-eval-denyallow), so its identity side always allows and
+    a GetFederationToken session of root has exactly its session policy's permissions."""
+    if who.type is PrincipalType.ACCOUNT:
+        return True
+    return who.type is PrincipalType.FEDERATED_USER and who.parent_user_arn == f"arn:aws:iam::{who.account}:root"
 
 
 def authorize(ctx: RequestContext, policies: PolicySet) -> Decision:
@@ -142,7 +154,7 @@ def authorize(ctx: RequestContext, policies: PolicySet) -> Decision:
             return decide(Effect.ALLOW, grants)
         return decide(Effect.IMPLICIT_DENY, [], PolicyType.RESOURCE)
 
-    identity_ok = who.type is PrincipalType.ACCOUNT or bool(identity.allows)
+    identity_ok = _acts_as_root(who) or bool(identity.allows)
     boundary_ok = boundary is None or bool(boundary.allows)
     session_ok = session is None or bool(session.allows)
     caps = (boundary.allows if boundary else []) + (session.allows if session else [])
@@ -163,6 +175,11 @@ def authorize(ctx: RequestContext, policies: PolicySet) -> Decision:
         return decide(Effect.IMPLICIT_DENY, [], first_failing)
 
     if grant is PrincipalMatch.EXACT:
+        # "If a user is listed as the principal in a role's trust policy but cannot assume the role, check
+        # the user's permissions boundary. If a permissions boundary is set for the user, then it must allow
+        # the sts:AssumeRole action." (IAM User Guide, id_roles_update-role-trust-policy, Notes)
+        if policies.resource_required and not boundary_ok:
+            return decide(Effect.IMPLICIT_DENY, [], PolicyType.BOUNDARY)
         return decide(Effect.ALLOW, grants)
     if grant is PrincipalMatch.PARENT:
         if boundary_ok and session_ok:
