@@ -33,6 +33,7 @@ from ostiary.policy.context import RequestContext
 from ostiary.policy.decision import Decision
 from ostiary.request_context import operation_keys, principal_keys, request_keys
 from ostiary.store import Store
+from ostiary.store.cache import GenerationCache
 from ostiary.store.policies import PolicySource, identity_sources, managed_policy_document
 from ostiary.store.principals import get_role_by_id, get_user_by_id
 from ostiary.store.schema import tags as tags_table
@@ -86,26 +87,16 @@ class Authorization:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.policies = PolicyCache()
-        self._principals: dict[tuple[str, str], PrincipalPolicies] = {}
-        self._generation = store.generation
-        self._lock = threading.Lock()
+        self._principals: GenerationCache[tuple[str, str], PrincipalPolicies] = GenerationCache(store)
 
     def principal_policies(self, kind: EntityKind, entity_id: str) -> PrincipalPolicies:
-        generation = self.store.generation
-        key = (kind.value, entity_id)
-        with self._lock:
-            if generation != self._generation:
-                self._principals.clear()
-                self._generation = generation
-            found = self._principals.get(key)
-        if found is not None:
-            return found
-        with self.store.read() as conn:
-            loaded = self._load(conn, kind, entity_id)
-        with self._lock:
-            if generation == self._generation:
-                self._principals[key] = loaded
-        return loaded
+        """A user's or role's compiled policies and tags, read once per write generation."""
+
+        def load() -> PrincipalPolicies:
+            with self.store.read() as conn:
+                return self._load(conn, kind, entity_id)
+
+        return self._principals.get((kind.value, entity_id), load)
 
     def _load(self, conn: Connection, kind: EntityKind, entity_id: str) -> PrincipalPolicies:
         if kind is EntityKind.USER:

@@ -25,7 +25,7 @@ import hmac
 import json
 import zlib
 from collections.abc import Mapping
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum
 from typing import Any, Final
 
@@ -102,15 +102,23 @@ def _associated_data(access_key_id: str) -> bytes:
     return b"ostiary-session|" + access_key_id.encode("ascii")
 
 
+# (name, optional) per claim; optional members are left out while they hold an empty value.
+_MEMBERS: Final = tuple(
+    (member.name, member.default is not MISSING or member.default_factory is not MISSING)
+    for member in fields(SessionClaims)
+)
+
+
 def _encode_claims(claims: SessionClaims) -> bytes:
-    raw: dict[str, Any] = asdict(claims)
+    raw: dict[str, Any] = {}
+    for name, optional in _MEMBERS:
+        value = getattr(claims, name)
+        if optional and value in (None, False, "", (), {}):
+            continue  # keeps tokens short
+        raw[name] = value
     raw["kind"] = claims.kind.value
-    raw["extra"] = dict(claims.extra)
-    # Leave out members that hold their default, to keep tokens short.
-    for member in fields(SessionClaims):
-        optional = member.default is not MISSING or member.default_factory is not MISSING
-        if optional and raw[member.name] in (None, False, "", (), {}):
-            del raw[member.name]
+    if "extra" in raw:
+        raw["extra"] = dict(claims.extra)
     text = json.dumps(raw, separators=(",", ":"), sort_keys=True)
     return zlib.compress(text.encode("utf-8"), 9)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from ostiary.errors import AccessDenied, MalformedPolicyDocument, NoSuchBucket, 
 from ostiary.policy import Policy, PolicyKind, parse_policy
 from ostiary.policy.decision import Decision
 from ostiary.s3.request import S3Request
-from ostiary.store import Store
 from ostiary.store.objects import BucketRecord, get_bucket
 
 Keys = dict[str, tuple[str, ...]]
@@ -79,45 +77,22 @@ def compile_bucket_policy(bucket: str, text: str, principal_ids: Mapping[str, st
     return parse_policy(text, PolicyKind.RESOURCE, policy_id=s3_arn(bucket), principal_ids=principal_ids)
 
 
-class _BucketCache:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._generation = store.generation
-        self._entries: dict[str, Bucket | None] = {}
-        self._lock = threading.Lock()
-        self.compiled = _Compiled()
-
-    def get(self, name: str) -> Bucket | None:
-        generation = self._store.generation
-        with self._lock:
-            if generation != self._generation:
-                self._entries.clear()
-                self._generation = generation
-            if name in self._entries:
-                return self._entries[name]
-        with self._store.read() as conn:
-            record = get_bucket(conn, name)
-        bucket = None if record is None else Bucket(record, self.compiled.get(record) if record.policy else None)
-        with self._lock:
-            if generation == self._generation and len(self._entries) < 100_000:
-                self._entries[name] = bucket
-        return bucket
-
-
-_CACHES: weakref.WeakKeyDictionary[Store, _BucketCache] = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
-def _cache(store: Store) -> _BucketCache:
-    with _CACHES_LOCK:
-        found = _CACHES.get(store)
-        if found is None:
-            found = _CACHES[store] = _BucketCache(store)
-        return found
+# Compiled bucket policies outlive writes that do not change them: they are keyed by their text.
+_COMPILED = _Compiled()
 
 
 def find_bucket(request: S3Request) -> Bucket | None:
-    return _cache(request.call.store).get(request.bucket)
+    """The bucket with its compiled policy, read once per write generation (missing buckets too)."""
+    store = request.call.store
+    name = request.bucket
+
+    def load() -> Bucket | None:
+        with store.read() as conn:
+            record = get_bucket(conn, name)
+        return None if record is None else Bucket(record, _COMPILED.get(record) if record.policy else None)
+
+    found: Bucket | None = store.cache("buckets").get(name, load)
+    return found
 
 
 def load_bucket(request: S3Request) -> Bucket:

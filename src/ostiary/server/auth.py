@@ -15,7 +15,6 @@ InvalidClientTokenId / InvalidToken; an expired one ExpiredToken.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 
 from ostiary import sigv4
@@ -26,6 +25,7 @@ from ostiary.model import AccessKey, User
 from ostiary.policy.context import PrincipalInfo, PrincipalType
 from ostiary.sigv4.failures import Rejection, rejection
 from ostiary.store import Store
+from ostiary.store.cache import GenerationCache
 from ostiary.store.keyring import KeyRing
 from ostiary.store.principals import get_access_key, get_user_by_id
 from ostiary.tokens import (
@@ -56,26 +56,18 @@ class Authenticator:
     def __init__(self, store: Store, keyring: KeyRing) -> None:
         self._store = store
         self._keyring = keyring
-        self._keys: dict[str, KeyEntry | None] = {}
-        self._generation = store.generation
-        self._lock = threading.Lock()
+        self._keys: GenerationCache[str, KeyEntry | None] = GenerationCache(store)
 
     def _lookup(self, key_id: str) -> KeyEntry | None:
-        generation = self._store.generation
-        with self._lock:
-            if generation != self._generation:
-                self._keys.clear()
-                self._generation = generation
-            if key_id in self._keys:
-                return self._keys[key_id]
-        with self._store.read() as conn:
-            key = get_access_key(conn, key_id, self._store.box)
-            user = get_user_by_id(conn, key.user_id) if key is not None and key.user_id is not None else None
-        entry = None if key is None or (key.user_id is not None and user is None) else KeyEntry(key, user)
-        with self._lock:
-            if generation == self._generation and len(self._keys) < 100_000:
-                self._keys[key_id] = entry
-        return entry
+        """The key and its user, decrypted once per write generation (unknown keys are remembered too)."""
+
+        def load() -> KeyEntry | None:
+            with self._store.read() as conn:
+                key = get_access_key(conn, key_id, self._store.box)
+                user = get_user_by_id(conn, key.user_id) if key is not None and key.user_id is not None else None
+            return None if key is None or (key.user_id is not None and user is None) else KeyEntry(key, user)
+
+        return self._keys.get(key_id, load)
 
     def authenticate(self, signed: sigv4.SignedRequest, now: dt.datetime, body_sha256: str | None) -> Authenticated:
         service = signed.service

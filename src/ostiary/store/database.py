@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ostiary.secretbox import SecretBox
+from ostiary.store.cache import GenerationCache
 from ostiary.store.schema import meta
 from ostiary.store.usage import UsageRecorder
 
@@ -51,6 +52,15 @@ class Store:
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
         self.usage = UsageRecorder(self)
+        self._caches: dict[str, GenerationCache[Any, Any]] = {}
+
+    def cache(self, name: str) -> GenerationCache[Any, Any]:
+        """The named in-memory cache of this store (created on first use), emptied by every write."""
+        with self._generation_lock:
+            found = self._caches.get(name)
+            if found is None:
+                found = self._caches[name] = GenerationCache(self)
+            return found
 
     @property
     def generation(self) -> int:

@@ -90,8 +90,11 @@ def parse_role_arn(text: str) -> tuple[str, str, str]:
 
 
 def _find_role(call: Call, account: str, path: str, name: str) -> Role | None:
-    with call.store.read() as conn:
-        role = get_role(conn, account, name)
+    def load() -> Role | None:
+        with call.store.read() as conn:
+            return get_role(conn, account, name)
+
+    role: Role | None = call.store.cache("roles").get((account, name.lower()), load)
     # "Role names are case sensitive when you assume a role" (IAM User Guide, troubleshoot_roles).
     if role is None or role.name != name or role.path != path:
         return None
