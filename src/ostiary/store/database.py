@@ -8,7 +8,9 @@
 - Every write runs in one transaction (`Store.write`): a failing call changes
   nothing. A committed write bumps `generation`, which every in-memory cache
   keys on, so this node sees its own writes at once.
-- Writes also advance a counter row in the database (``meta.generation``).
+- Writes also advance a counter row in the database (``meta.generation``), as
+  their first statement: its row lock serializes write transactions across
+  nodes, so a quota check and the insert it guards cannot interleave with another.
   `watch_changes` polls it, so writes by other nodes (PostgreSQL) or by the
   ``ostiary`` command (SQLite) reach this node's caches within a second
   (design.md, decision 4).
@@ -93,9 +95,11 @@ class Store:
             lock.acquire()
         try:
             with self.engine.begin() as conn:
-                yield conn
                 if not bookkeeping:
+                    # First thing: the counter row's lock then orders every write transaction, across
+                    # PostgreSQL nodes too, so read-check-insert sequences (quotas) cannot interleave.
                     _advance_counter(conn)
+                yield conn
             if not bookkeeping:
                 self.bump_generation()
         finally:
