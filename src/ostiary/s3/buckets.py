@@ -43,6 +43,7 @@ from ostiary.errors import (
 )
 from ostiary.http import HttpResponse
 from ostiary.ids import canonical_user_id
+from ostiary.model import Account
 from ostiary.s3 import xml
 from ostiary.s3.access import Keys, authorize, load_bucket, signature_keys
 from ostiary.s3.names import (
@@ -189,8 +190,13 @@ def get_bucket_versioning(request: S3Request) -> HttpResponse:
 
 def owner_nodes(request: S3Request, account: str) -> list[xml.Node]:
     """API_Owner: the canonical user ID, and a display name (the account alias, else its ID)."""
-    with request.call.store.read() as conn:
-        found = get_account(conn, account)
+    store = request.call.store
+
+    def load() -> Account | None:
+        with store.read() as conn:
+            return get_account(conn, account)
+
+    found: Account | None = store.cache("accounts").get(account, load)
     display = found.alias if found is not None and found.alias else account
     return [("ID", canonical_user_id(account)), ("DisplayName", display)]
 
@@ -229,8 +235,13 @@ def list_buckets_handler(request: S3Request) -> HttpResponse:
     token = request.param("continuation-token")
     limit = _max_buckets(request)
     after = _untoken(token) if token else ""
-    with call.store.read() as conn:
-        found = list_buckets(conn, account, prefix=prefix, after=after, region=request.param("bucket-region"))
+    region = request.param("bucket-region")
+
+    def load() -> list[BucketRecord]:
+        with call.store.read() as conn:
+            return list_buckets(conn, account, prefix=prefix, after=after, region=region)
+
+    found: list[BucketRecord] = call.store.cache("bucket-lists").get((account, prefix, after, region), load)
     next_token = None
     if limit is not None and len(found) > limit:
         found = found[:limit]
