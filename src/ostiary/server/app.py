@@ -10,6 +10,7 @@ are answered on the loop.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -18,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 from ostiary.errors import IncompleteBody
-from ostiary.http import FileBody, HttpRequest, HttpResponse
+from ostiary.http import BytesBody, FileBody, HttpRequest, HttpResponse
 from ostiary.limits import HEADER_BYTES_MAX
 from ostiary.server.metrics import Metrics
 from ostiary.server.pipeline import Pipeline
@@ -30,6 +31,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("ostiary.access")
 _FILE_CHUNK: Final = 1 << 20
+_PREREAD_MAX: Final = 64 * 1024
 
 
 def _text(raw: bytes) -> str:
@@ -71,6 +73,26 @@ class ReceiveBody:
         return out
 
 
+async def _preread_small_body(request: HttpRequest, receive: Receive) -> HttpRequest:
+    """Read a small body (every IAM and STS call) on the loop, sparing the worker a round trip per chunk."""
+    length = request.header("content-length")
+    if length is None or not length.isdigit() or int(length) > _PREREAD_MAX or request.header("transfer-encoding"):
+        return request
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return dataclasses.replace(request, body=_Disconnected())
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return dataclasses.replace(request, body=BytesBody(b"".join(chunks)))
+
+
+class _Disconnected:
+    def read(self, size: int = -1) -> bytes:
+        raise IncompleteBody()
+
+
 def _body_left_unread(request: HttpRequest) -> bool:
     body = request.body
     if not isinstance(body, ReceiveBody) or body.finished:
@@ -99,6 +121,8 @@ class App:
             return
         started = time.perf_counter()
         request = self._request(scope, receive, path)
+        if request is not None:
+            request = await _preread_small_body(request, receive)
         loop = asyncio.get_running_loop()
         if request is None:
             response = HttpResponse(431, [("content-type", "text/plain")], b"request header fields too large")
