@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 from urllib.parse import parse_qsl
 
 
@@ -67,11 +67,16 @@ class HttpRequest:
 
 @dataclass(frozen=True, slots=True)
 class FileBody:
-    """Send `length` bytes of a file from `offset` (object downloads)."""
+    """Send `length` bytes of a file from `offset` (object downloads).
+
+    `handle`, when given, is the file already open: a download keeps reading the bytes it started with
+    even if a newer PutObject or a DeleteObject removes the file meanwhile. The server closes it.
+    """
 
     path: Path
     offset: int
     length: int
+    handle: BinaryIO | None = None
 
 
 @dataclass

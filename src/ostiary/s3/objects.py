@@ -26,7 +26,7 @@ AWS behaviour followed here (API reference of each operation unless noted):
 
 from __future__ import annotations
 
-from typing import Final
+from typing import BinaryIO, Final
 
 from ostiary import errors
 from ostiary.caller import CallerKind
@@ -215,6 +215,20 @@ def _read_object(request: S3Request, bucket: Bucket) -> ObjectRecord:
     return record
 
 
+def _open_object(request: S3Request, bucket: Bucket, with_body: bool) -> tuple[ObjectRecord, BinaryIO | None]:
+    """The object's row and, for GET, its file opened now: a replace or delete that commits between the
+    row read and the open removes the file, so read the row again (the newer object, or NoSuchKey)."""
+    for _ in range(3):
+        record = _read_object(request, bucket)
+        if not with_body:
+            return record, None
+        try:
+            return record, _blobs(request).path(record.blob).open("rb")
+        except FileNotFoundError:
+            continue
+    raise NoSuchKey(Key=request.key)
+
+
 def _preconditions(request: S3Request) -> Preconditions:
     return Preconditions(
         if_match=request.header("if-match"),
@@ -244,12 +258,22 @@ def _object_response(request: S3Request, *, with_body: bool) -> HttpResponse:
         raise errors.NotImplemented(Header="partNumber")
     overrides = _overrides(request) if with_body else []
     authorize(request, "s3:GetObject", bucket, key=request.key)
-    record = _read_object(request, bucket)
+    record, handle = _open_object(request, bucket, with_body)
 
     validators = [("ETag", quoted(record.etag)), ("Last-Modified", http_date(record.last_modified))]
-    if _preconditions(request).evaluate(record.etag, record.last_modified, request.call.now) is Outcome.NOT_MODIFIED:
-        return empty(304, validators)
-    byte_range = parse_range(request.header("range"), record.size)
+    try:
+        if (
+            _preconditions(request).evaluate(record.etag, record.last_modified, request.call.now)
+            is Outcome.NOT_MODIFIED
+        ):
+            if handle is not None:
+                handle.close()
+            return empty(304, validators)
+        byte_range = parse_range(request.header("range"), record.size)
+    except BaseException:
+        if handle is not None:
+            handle.close()
+        raise
 
     headers = [("Accept-Ranges", "bytes"), *validators]
     headers += metadata.response_headers(record.content_type, record.metadata)
@@ -264,10 +288,9 @@ def _object_response(request: S3Request, *, with_body: bool) -> HttpResponse:
     if byte_range is not None:
         status, offset, length = 206, byte_range.first, byte_range.length
         headers.append(("Content-Range", byte_range.content_range))
-    if not with_body:
+    if not with_body or handle is None:
         return empty(status, [*headers, ("Content-Length", str(length))])
-    path = _blobs(request).path(record.blob)
-    return HttpResponse(status, headers, FileBody(path, offset, length))
+    return HttpResponse(status, headers, FileBody(_blobs(request).path(record.blob), offset, length, handle))
 
 
 def get_object(request: S3Request) -> HttpResponse:

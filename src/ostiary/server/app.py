@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from ostiary.errors import IncompleteBody
 from ostiary.http import BytesBody, FileBody, HttpRequest, HttpResponse
@@ -182,7 +182,11 @@ class App:
         return response.status
 
     async def _send_file(self, body: FileBody, send: Send, loop: asyncio.AbstractEventLoop) -> None:
-        handle = await loop.run_in_executor(self.executor, open, body.path, "rb")
+        handle: BinaryIO
+        if body.handle is not None:
+            handle = body.handle
+        else:
+            handle = await loop.run_in_executor(self.executor, open, body.path, "rb")
         try:
             await loop.run_in_executor(self.executor, handle.seek, body.offset)
             left = body.length
