@@ -212,11 +212,14 @@ def _exports(credentials: RootCredentials) -> str:
     )
 
 
-def banner(credentials: RootCredentials, endpoint: str) -> str:
+def banner(credentials: RootCredentials, endpoint: str, data_dir: Path | None = None) -> str:
     """What `ostiary serve` prints: who the root is and how to point the AWS CLI at the server."""
+    kept = ""
+    if data_dir is not None and (data_dir / "credentials.env").exists():
+        kept = f" (kept in {data_dir / 'credentials.env'})"
     lines = [
         f"ostiary is serving IAM, STS and S3 on {endpoint}",
-        f"account {credentials.account_id}, root access key {credentials.access_key_id}",
+        f"account {credentials.account_id}, root access key {credentials.access_key_id}{kept}",
         "",
         "point the AWS CLI and SDKs at it:",
         f"  export AWS_ENDPOINT_URL={endpoint}",

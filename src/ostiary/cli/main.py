@@ -63,7 +63,7 @@ def serve(args: argparse.Namespace) -> int:
     keyring.current(_now())
     app = App(Pipeline(store, keyring), workers=args.workers)
     host = args.host if ":" not in args.host else f"[{args.host}]"
-    print(banner(credentials, f"http://{host}:{args.port}"), flush=True)
+    print(banner(credentials, f"http://{host}:{args.port}", args.data_dir), flush=True)
     config = uvicorn.Config(
         app,
         host=args.host,
