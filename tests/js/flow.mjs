@@ -21,6 +21,7 @@ import {
   ListAttachedRolePoliciesCommand,
   ListUsersCommand,
   PutUserPolicyCommand,
+  paginateListUsers,
 } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import {
@@ -177,12 +178,28 @@ async function main() {
     secretAccessKey: key.AccessKey.SecretAccessKey,
   };
 
-  const users = await run("ListUsers", rootIam.send(new ListUsersCommand({})));
+  // The session server is shared with other tests, so the user may be past the first page: follow Marker.
+  step = "ListUsers";
+  const allUsers = [];
+  for await (const page of paginateListUsers({ client: rootIam, pageSize: 100 }, {})) {
+    allUsers.push(...page.Users);
+  }
   out.iam.listUsers = {
-    containsUser: users.Users.some((u) => u.UserName === names.user),
-    count: users.Users.length,
-    isTruncated: users.IsTruncated,
+    containsUser: allUsers.some((u) => u.UserName === names.user),
+    datesAreDates: allUsers.every((u) => u.CreateDate instanceof Date),
   };
+
+  // <IsTruncated> and <Marker> as the SDK's paginator reads them: two users under a path of their own, one a page.
+  const path = `/js-${suffix}/`;
+  for (const name of ["p1", "p2"]) {
+    await run("CreateUser(path)", rootIam.send(new CreateUserCommand({ UserName: `${name}-${suffix}`, Path: path })));
+  }
+  step = "ListUsers(pages)";
+  const pages = [];
+  for await (const page of paginateListUsers({ client: rootIam, pageSize: 1 }, { PathPrefix: path })) {
+    pages.push({ users: page.Users.map((u) => u.UserName), isTruncated: page.IsTruncated, hasMarker: !!page.Marker });
+  }
+  out.iam.listUsersPaged = { path, pages };
 
   await run(
     "PutUserPolicy",
