@@ -21,8 +21,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[postgres,test]'
 	@touch $@
 
+# The JavaScript SDK v3 end-to-end tests; they skip (with the reason) where npm is missing.
+$(VENV)/.installed-js: tests/js/package-lock.json | $(BIN)/python
+	@if ! command -v npm >/dev/null 2>&1; then echo "npm not found: the JavaScript SDK tests will be skipped"; \
+	 elif npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; then touch $@; \
+	 else echo "npm ci failed: the JavaScript SDK tests will be skipped"; fi
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(VENV)/.installed-js
 
 run: $(VENV)/.installed
 	$(BIN)/ostiary serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
@@ -37,7 +43,7 @@ typecheck: $(VENV)/.installed-test
 unit: $(VENV)/.installed-test
 	$(BIN)/pytest -m 'not e2e'
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(VENV)/.installed-js
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
