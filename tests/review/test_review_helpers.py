@@ -67,7 +67,7 @@ def bucket_policy(bucket: str, principal: dict[str, Any] | str, *actions: str, k
 class Review(InProcess):
     """`InProcess` plus calls as any principal."""
 
-    def call(self, service: str, action: str, creds: Creds = ROOT, **params: str) -> tuple[int, Any]:
+    def call(self, service: str, action: str, creds: Creds = ROOT, /, **params: str) -> tuple[int, Any]:
         version = IAM_VERSION if service == "iam" else STS_VERSION
         return self.query(
             service,
@@ -77,12 +77,12 @@ class Review(InProcess):
             session_token=creds.token,
         )
 
-    def ok(self, service: str, action: str, creds: Creds = ROOT, **params: str) -> Any:
+    def ok(self, service: str, action: str, creds: Creds = ROOT, /, **params: str) -> Any:
         status, root = self.call(service, action, creds, **params)
         assert status == 200, (action, find(root, "Error/Code"), find(root, "Error/Message"))
         return root
 
-    def code(self, service: str, action: str, creds: Creds = ROOT, **params: str) -> str | None:
+    def code(self, service: str, action: str, creds: Creds = ROOT, /, **params: str) -> str | None:
         status, root = self.call(service, action, creds, **params)
         return "OK" if status == 200 else find(root, "Error/Code")
 
