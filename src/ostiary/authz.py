@@ -15,6 +15,7 @@ touches no database.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import threading
@@ -25,12 +26,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from ostiary.api import Authorizer, RequestInfo
+from ostiary.arn import root_arn
 from ostiary.caller import Caller, CallerKind
 from ostiary.errors import AccessDenied, InternalFailure
 from ostiary.model import EntityKind
 from ostiary.policy import Policy, PolicyKind, PolicySet, access_denied_message, authorize, parse_policy
 from ostiary.policy.context import RequestContext
-from ostiary.policy.decision import Decision
+from ostiary.policy.decision import Decision, Effect, PolicyType
 from ostiary.request_context import operation_keys, principal_keys, request_keys
 from ostiary.store import Store
 from ostiary.store.cache import GenerationCache
@@ -53,6 +55,13 @@ class PrincipalPolicies:
 
 
 _MISSING = PrincipalPolicies(exists=False)
+_ROOT = PrincipalPolicies(exists=True)
+
+
+def _minted_by_root(caller: Caller) -> bool:
+    """A GetFederationToken session the account's root minted: no IAM user stands behind it."""
+    session = caller.session
+    return session is not None and session.principal_arn == root_arn(caller.account)
 
 
 class PolicyCache:
@@ -152,14 +161,23 @@ class Authorization:
         if session.policy_arns:
             with self.store.read() as conn:
                 for arn in session.policy_arns:
-                    source = managed_policy_document(conn, arn)
+                    # Managed session policies come from the session's own account or AWS's (STS checked
+                    # this when minting; a foreign ARN reads as a policy that allows nothing).
+                    owner = arn.split(":")[4] if arn.count(":") >= 5 else ""
+                    source = managed_policy_document(conn, arn) if owner in (session.account, "aws") else None
                     compiled.append(self._compile(source) if source is not None else self._empty(arn))
         return tuple(compiled)
 
     def caller_policy_set(self, caller: Caller) -> tuple[PrincipalPolicies, PolicySet]:
-        """The identity side of the caller's policy set (resource policies come per request)."""
-        if caller.is_root or caller.kind is CallerKind.ANONYMOUS or caller.entity_id is None:
+        """The identity side of the caller's policy set (resource policies come per request).
+
+        For callers backed by a user or role, `PrincipalPolicies.exists` says whether that user or role
+        still exists: the sessions of a deleted role or user are denied everything (design.md, decision 2).
+        """
+        if caller.kind is CallerKind.ANONYMOUS:
             return _MISSING, PolicySet()
+        if caller.is_root or caller.entity_id is None or _minted_by_root(caller):
+            return _ROOT, PolicySet(session=self.session_policies(caller))
         kind = EntityKind.ROLE if caller.kind is CallerKind.ROLE_SESSION else EntityKind.USER
         principal = self.principal_policies(kind, caller.entity_id)
         return principal, PolicySet(
@@ -193,8 +211,12 @@ class BoundAuthorizer:
         merged = request_keys(self._info, self._now, self._service)
         merged.update(principal_keys(self._caller, principal.tags, self._now))
         merged.update(operation_keys(keys))
+        who = self._caller.principal
+        if principal.boundary is not None and not who.has_boundary:
+            # Sessions of a bounded role or user: "a Deny with NotPrincipal" covers them too.
+            who = dataclasses.replace(who, has_boundary=True)
         return RequestContext(
-            principal=self._caller.principal,
+            principal=who,
             action=action,
             resource=resource,
             resource_account=resource_account,
@@ -213,7 +235,12 @@ class BoundAuthorizer:
         resource_required: bool = False,
     ) -> Decision:
         ctx = self.context(action, resource, resource_account, keys)
-        _, identity = self._identity_side()
+        principal, identity = self._identity_side()
+        if not principal.exists and self._caller.kind is not CallerKind.ANONYMOUS:
+            # The user or role behind these credentials was deleted: nothing is allowed, not even what a
+            # resource-based policy grants to the old session (aws-reference.md §17).
+            decision = Decision(Effect.IMPLICIT_DENY, denied_by=PolicyType.IDENTITY)
+            raise AccessDenied(self.message(ctx, decision, resource_display))
         policy_set = PolicySet(
             identity=identity.identity,
             resource=tuple(resource_policies),

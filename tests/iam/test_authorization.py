@@ -101,12 +101,17 @@ def test_condition_keys(iam: Harness) -> None:
     boundary = setup_entities(iam)
     iam.call("AttachUserPolicy", UserName="alice", PolicyArn=READ_ONLY)
     keys = iam.authorizer.last("iam:AttachUserPolicy").keys
-    assert keys == {"aws:ResourceTag/t": ("u",), "iam:PermissionsBoundary": (boundary,), "iam:PolicyARN": (READ_ONLY,)}
+    assert keys == {
+        "aws:ResourceTag/t": ("u",),
+        "iam:ResourceTag/t": ("u",),
+        "iam:PermissionsBoundary": (boundary,),
+        "iam:PolicyARN": (READ_ONLY,),
+    }
     iam.call("AttachGroupPolicy", GroupName="devs", PolicyArn=READ_ONLY)
     assert iam.authorizer.last("iam:AttachGroupPolicy").keys == {"iam:PolicyARN": (READ_ONLY,)}
     iam.call("PutRolePolicy", RoleName="deploy", PolicyName="p", PolicyDocument=S3_READ)
-    assert iam.authorizer.last("iam:PutRolePolicy").keys == {"aws:ResourceTag/t": ("r",)}
+    assert iam.authorizer.last("iam:PutRolePolicy").keys == {"aws:ResourceTag/t": ("r",), "iam:ResourceTag/t": ("r",)}
     iam.call("GetRole", RoleName="deploy")
-    assert iam.authorizer.last("iam:GetRole").keys == {"aws:ResourceTag/t": ("r",)}
+    assert iam.authorizer.last("iam:GetRole").keys == {"aws:ResourceTag/t": ("r",), "iam:ResourceTag/t": ("r",)}
     iam.call("CreateRole", RoleName="b", AssumeRolePolicyDocument=TRUST_EC2, PermissionsBoundary=boundary)
     assert iam.authorizer.last("iam:CreateRole").keys == {"iam:PermissionsBoundary": (boundary,)}

@@ -209,8 +209,16 @@ def request_tag_keys(tags: Sequence[Tag]) -> Keys:
 
 
 def resource_tag_keys(tags: Iterable[Tag]) -> Keys:
-    """``aws:ResourceTag/<k>`` for actions on a tagged user, role or policy (Service Authorization Reference)."""
-    return {f"aws:ResourceTag/{t.key}": (t.value,) for t in tags}
+    """``aws:ResourceTag/<k>`` and ``iam:ResourceTag/<k>`` for actions on a tagged user, role or policy.
+
+    The Service Authorization Reference lists both for IAM's user and role resources ("iam:ResourceTag
+    ... filters access by the tags attached to the identity"); the engine sees the same values under either.
+    """
+    keys: Keys = {}
+    for tag in tags:
+        keys[f"aws:ResourceTag/{tag.key}"] = (tag.value,)
+        keys[f"iam:ResourceTag/{tag.key}"] = (tag.value,)
+    return keys
 
 
 def boundary_keys(arn: str | None) -> Keys:

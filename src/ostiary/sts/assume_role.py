@@ -17,11 +17,12 @@ from ostiary import limits
 from ostiary.api import Call, Operation
 from ostiary.arn import ACCOUNT_ID, Arn, ArnError
 from ostiary.errors import AccessDenied, ValidationError
-from ostiary.model import Role
+from ostiary.model import EntityKind, Role, Tag
 from ostiary.policy import Policy, PolicyKind, parse_policy
 from ostiary.protocol import params as p
 from ostiary.request_context import tag_request_keys
 from ostiary.store.principals import get_role
+from ostiary.store.tags import list_tags
 from ostiary.sts.credentials import (
     ARN_PATTERN,
     POLICY_ARNS,
@@ -89,16 +90,20 @@ def parse_role_arn(text: str) -> tuple[str, str, str]:
     return arn.account, path, name
 
 
-def _find_role(call: Call, account: str, path: str, name: str) -> Role | None:
-    def load() -> Role | None:
-        with call.store.read() as conn:
-            return get_role(conn, account, name)
+def _find_role(call: Call, account: str, path: str, name: str) -> tuple[Role | None, tuple[Tag, ...]]:
+    """The role the ARN names, with its tags (the ``aws:ResourceTag`` / ``iam:ResourceTag`` of AssumeRole)."""
 
-    role: Role | None = call.store.cache("roles").get((account, name.lower()), load)
+    def load() -> tuple[Role | None, tuple[Tag, ...]]:
+        with call.store.read() as conn:
+            found = get_role(conn, account, name)
+            tags = tuple(list_tags(conn, EntityKind.ROLE, found.role_id)) if found is not None else ()
+        return found, tags
+
+    role, tags = call.store.cache("roles").get((account, name.lower()), load)
     # "Role names are case sensitive when you assume a role" (IAM User Guide, troubleshoot_roles).
     if role is None or role.name != name or role.path != path:
-        return None
-    return role
+        return None, ()
+    return role, tags
 
 
 def assume_role(call: Call) -> dict[str, Any]:
@@ -108,7 +113,7 @@ def assume_role(call: Call) -> dict[str, Any]:
         raise AccessDenied("Roles may not be assumed by root accounts.")
     account, path, name = parse_role_arn(params["RoleArn"])
     session_name: str = params["RoleSessionName"]
-    policies = session_policies(params)
+    policies = session_policies(params, account)
     tags = session_tags(params)
     transitive = tuple(params.get("TransitiveTagKeys", ()))
     source_identity: str | None = params.get("SourceIdentity")
@@ -135,7 +140,7 @@ def assume_role(call: Call) -> dict[str, Any]:
                 raise ValidationError("The source identity of a role chain cannot be changed.")
             source_identity = parent.source_identity
 
-    role = _find_role(call, account, path, name)
+    role, role_tags = _find_role(call, account, path, name)
     resource = role.arn if role is not None else params["RoleArn"]
     trust = (trust_policy(role.trust_policy, json.dumps(role.trust_principal_ids, sort_keys=True)),) if role else ()
     keys: dict[str, tuple[str, ...]] = {"sts:RoleSessionName": (session_name,)}
@@ -149,6 +154,11 @@ def assume_role(call: Call) -> dict[str, Any]:
         keys["sts:TransitiveTagKeys"] = transitive
     if tags:
         keys.update(tag_request_keys(tags))
+    # The role is the resource: its tags are aws:ResourceTag/<k> and iam:ResourceTag/<k> (Service
+    # Authorization Reference, AWS STS: AssumeRole supports both).
+    for tag in role_tags:
+        keys[f"aws:ResourceTag/{tag.key}"] = (tag.value,)
+        keys[f"iam:ResourceTag/{tag.key}"] = (tag.value,)
 
     def check(action: str) -> None:
         call.authorize(

@@ -47,8 +47,12 @@ class SessionPolicies:
     arns: tuple[str, ...]
 
 
-def session_policies(params: Mapping[str, Any]) -> SessionPolicies:
-    """Validate ``Policy`` and ``PolicyArns``; raise as AWS does."""
+def session_policies(params: Mapping[str, Any], account: str) -> SessionPolicies:
+    """Validate ``Policy`` and ``PolicyArns``; raise as AWS does.
+
+    Managed session policies "must exist in the same account as the role" (AssumeRole) or "as the IAM
+    user that is requesting federated access" (GetFederationToken), or be AWS managed.
+    """
     inline: str | None = params.get("Policy")
     arns = tuple(item.get("arn", "") for item in params.get("PolicyArns", ()))
     if len(arns) > limits.SESSION_POLICY_ARNS_MAX:
@@ -63,6 +67,8 @@ def session_policies(params: Mapping[str, Any]) -> SessionPolicies:
             raise ValidationError(f"{arn} is invalid") from exc
         if parsed.service != "iam" or not parsed.resource.startswith("policy/"):
             raise ValidationError(f"{arn} is invalid")
+        if parsed.account not in (account, "aws"):
+            raise ValidationError(f"The managed session policy {arn} is not in account {account}.")
     if inline is not None:
         if len(inline) > limits.SESSION_POLICY_MAX_CHARS:
             raise ValidationError(

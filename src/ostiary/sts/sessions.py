@@ -92,7 +92,7 @@ def get_federation_token(call: Call) -> dict[str, Any]:
     _refuse_session_credentials(call, "GetFederationToken")
     caller = call.caller
     name: str = call.params["Name"]
-    policies = session_policies(call.params)
+    policies = session_policies(call.params, caller.account)
     tags = session_tags(call.params)
     arn = federated_user_arn(caller.account, name)
     call.authorize("sts:GetFederationToken", arn, keys=tag_request_keys(tags) if tags else None)
