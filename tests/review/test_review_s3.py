@@ -95,12 +95,6 @@ def delete_body(*keys: str) -> tuple[bytes, tuple[tuple[str, str], ...]]:
 # --- findings ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="s3/bucket_policy.py put_bucket_policy: the write checks only that a bucket of that name exists, not "
-    "that it is still the bucket (and owner) that was authorized; a policy uploaded slowly lands on the bucket "
-    "another account created meanwhile under the same name",
-)
 def test_bucket_policy_upload_cannot_land_on_another_accounts_bucket(review: Review) -> None:
     victim = review.account(OTHER_ACCOUNT)
     name = "contested-name"
@@ -123,11 +117,6 @@ def test_bucket_policy_upload_cannot_land_on_another_accounts_bucket(review: Rev
     assert s3_code(review.s3_as(None, "GET", f"/{name}/payroll.csv")) == "AccessDenied"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="s3/deletes.py delete_objects: keys are authorized against the bucket loaded before the (slow) body, "
-    "then deleted from whatever bucket has that name when the write runs",
-)
 def test_delete_objects_cannot_reach_a_bucket_recreated_meanwhile(review: Review) -> None:
     victim = review.account(OTHER_ACCOUNT)
     name = "contested-name"
@@ -143,12 +132,6 @@ def test_delete_objects_cannot_reach_a_bucket_recreated_meanwhile(review: Review
     assert s3_code(review.s3_as(victim, "GET", f"/{name}/payroll.csv")) == "OK"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="s3/deletes.py delete_objects: the write transaction runs even when every key was denied; an "
-    "anonymous caller forces a durable write (fsync), advances the shared counter and empties every cache "
-    "(keys, policies, buckets) on every node, once per request",
-)
 def test_denied_delete_objects_writes_nothing(review: Review) -> None:
     assert review.s3("PUT", f"/{BUCKET}").status == 200
     assert review.s3("PUT", f"/{BUCKET}/data", body=b"x").status == 200
@@ -159,12 +142,6 @@ def test_denied_delete_objects_writes_nothing(review: Review) -> None:
     assert review.store.generation == generation
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="s3/objects.py _overrides: response-* query values are copied into response headers unchecked; a CR/LF "
-    "makes uvicorn refuse the header ('Invalid HTTP header value'): exception in the ASGI app, traceback at ERROR, "
-    "connection dropped (any caller with s3:GetObject)",
-)
 def test_response_header_overrides_cannot_carry_line_breaks(review: Review) -> None:
     assert review.s3("PUT", f"/{BUCKET}").status == 200
     assert review.s3("PUT", f"/{BUCKET}/data", body=b"x").status == 200

@@ -20,6 +20,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from ostiary.arn import s3_arn
 from ostiary.errors import AccessDenied, MalformedPolicyDocument, NoSuchBucket, S3InternalError
 from ostiary.policy import Policy, PolicyKind, parse_policy
@@ -93,6 +95,18 @@ def find_bucket(request: S3Request) -> Bucket | None:
 
     found: Bucket | None = store.cache("buckets").get(name, load)
     return found
+
+
+def recheck_bucket(conn: Connection, bucket: Bucket, *, lock: bool = False) -> None:
+    """Inside a write: the bucket that was authorized must still be there, with the same owner.
+
+    A request whose body arrives slowly could otherwise act on a bucket of the same name that another
+    account created after the first was deleted. `lock` takes the row exclusively (policy changes);
+    otherwise it is shared (object writes), which is enough to keep DeleteBucket out until commit.
+    """
+    current = get_bucket(conn, bucket.name, lock=lock, share=not lock)
+    if current is None or current.account_id != bucket.account or current.created_at != bucket.record.created_at:
+        raise NoSuchBucket(BucketName=bucket.name)
 
 
 def load_bucket(request: S3Request) -> Bucket:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from ostiary.errors import MalformedPolicy, MethodNotAllowed, NoSuchBucket, NoSuchBucketPolicy
+from ostiary.errors import MalformedPolicy, MethodNotAllowed, NoSuchBucketPolicy
 from ostiary.http import HttpResponse
-from ostiary.s3.access import Bucket, authorize, load_bucket
+from ostiary.s3.access import Bucket, authorize, load_bucket, recheck_bucket
 from ostiary.s3.policies import MESSAGES, check_bucket_policy
 from ostiary.s3.request import S3Request, Target
 from ostiary.s3.responses import empty
 from ostiary.s3.uploads import read_small
-from ostiary.store.objects import get_bucket, set_bucket_policy
+from ostiary.store.objects import set_bucket_policy
 
 # Bodies larger than this are refused before they are parsed (the 20 KB limit counts no whitespace).
 POLICY_BODY_MAX_BYTES: Final = 1 << 20
@@ -53,8 +53,7 @@ def put_bucket_policy(request: S3Request) -> HttpResponse:
         raise MalformedPolicy(MESSAGES["json"]) from None
     with request.call.store.write() as conn:
         checked = check_bucket_policy(conn, bucket.name, text)
-        if get_bucket(conn, bucket.name, lock=True) is None:
-            raise NoSuchBucket(BucketName=bucket.name)
+        recheck_bucket(conn, bucket, lock=True)
         set_bucket_policy(conn, bucket.name, checked.text, checked.principal_ids)
     return empty(204)
 
@@ -72,5 +71,6 @@ def delete_bucket_policy(request: S3Request) -> HttpResponse:
     bucket = load_bucket(request)
     _check_access(request, bucket, "s3:DeleteBucketPolicy")
     with request.call.store.write() as conn:
+        recheck_bucket(conn, bucket, lock=True)
         set_bucket_policy(conn, bucket.name, None, {})
     return empty(204)

@@ -17,7 +17,7 @@ from typing import Final
 from ostiary.errors import AccessDenied, InvalidRequest, MalformedXML
 from ostiary.http import HttpResponse
 from ostiary.s3 import xml
-from ostiary.s3.access import authorize, load_bucket
+from ostiary.s3.access import Bucket, authorize, load_bucket, recheck_bucket
 from ostiary.s3.request import S3Request
 from ostiary.s3.responses import xml_response
 from ostiary.s3.uploads import read_small
@@ -57,6 +57,15 @@ def _error(target: _Target, code: str, message: str) -> xml.Node:
     return ("Error", [("Key", target.key), ("VersionId", target.version), ("Code", code), ("Message", message)])
 
 
+def _delete_allowed(request: S3Request, bucket: Bucket, allowed: list[tuple[int, _Target]], removed: list[str]) -> None:
+    with request.call.store.write() as conn:
+        recheck_bucket(conn, bucket)
+        for _, target in allowed:
+            blob = rows.delete_object(conn, bucket.name, target.key)
+            if blob is not None:
+                removed.append(blob)
+
+
 def delete_objects(request: S3Request) -> HttpResponse:
     bucket = load_bucket(request)
     if not any(name == "content-md5" or name.startswith("x-amz-checksum-") for name, _ in request.call.http.headers):
@@ -76,11 +85,8 @@ def delete_objects(request: S3Request) -> HttpResponse:
         allowed.append((len(outcome), target))
         outcome.append(None)
     removed: list[str] = []
-    with request.call.store.write() as conn:
-        for _, target in allowed:
-            blob = rows.delete_object(conn, bucket.name, target.key)
-            if blob is not None:
-                removed.append(blob)
+    if allowed:  # a request whose every key was denied writes nothing
+        _delete_allowed(request, bucket, allowed, removed)
     blobs = BlobStore.of(request.call.store.data_dir)
     for blob in removed:
         blobs.remove(blob)

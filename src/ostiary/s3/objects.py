@@ -35,13 +35,12 @@ from ostiary.errors import (
     InvalidArgument,
     InvalidRequest,
     InvalidStorageClass,
-    NoSuchBucket,
     NoSuchKey,
     PreconditionFailed,
 )
 from ostiary.http import FileBody, HttpResponse
 from ostiary.s3 import metadata
-from ostiary.s3.access import Bucket, Keys, authorize, is_allowed, load_bucket
+from ostiary.s3.access import Bucket, Keys, authorize, is_allowed, load_bucket, recheck_bucket
 from ostiary.s3.conditions import Outcome, Preconditions, etag_matches, parse_range
 from ostiary.s3.names import ACLS_WITHOUT_GRANTS, OBJECT_CANNED_ACLS, STORAGE_CLASSES, check_key
 from ostiary.s3.request import S3Request
@@ -177,9 +176,7 @@ def put_object(request: S3Request) -> HttpResponse:
     )
     try:
         with request.call.store.write() as conn:
-            current = rows.get_bucket(conn, bucket.name, share=True)
-            if current is None or current.account_id != bucket.account:
-                raise NoSuchBucket(BucketName=bucket.name)
+            recheck_bucket(conn, bucket)
             previous = rows.get_object(conn, bucket.name, request.key, lock=True)
             _check_write_conditions(request, previous, if_match, if_none_match)
             while previous is None and not rows.insert_object(conn, record):
@@ -246,6 +243,14 @@ def _overrides(request: S3Request) -> list[tuple[str, str]]:
     ]
     if found and request.call.caller.kind is CallerKind.ANONYMOUS:
         raise InvalidRequest("Request specific response headers cannot be used for anonymous GET requests.")
+    for header, value in found:
+        # A response header cannot carry line breaks or other control characters.
+        if any((ord(char) < 0x20 and char != "\t") or ord(char) == 0x7F for char in value):
+            raise InvalidArgument(
+                "Header value cannot be represented using ISO-8859-1.",
+                ArgumentName=header,
+                ArgumentValue=value.encode("unicode_escape").decode("ascii"),
+            )
     return found
 
 
