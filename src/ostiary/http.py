@@ -17,6 +17,10 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import parse_qsl
 
+from ostiary.errors import InvalidArgument
+
+_MAX_QUERY_FIELDS = 1_000
+
 
 class Body(Protocol):
     def read(self, size: int = -1) -> bytes:
@@ -56,7 +60,10 @@ class HttpRequest:
     @cached_property
     def query(self) -> list[tuple[str, str]]:
         """Decoded query parameters in order; a bare ``?uploads`` gives ("uploads", "")."""
-        return parse_qsl(self.query_string, keep_blank_values=True, max_num_fields=1_000)
+        try:
+            return parse_qsl(self.query_string, keep_blank_values=True, max_num_fields=_MAX_QUERY_FIELDS)
+        except ValueError as exc:
+            raise InvalidArgument(f"The request has more than {_MAX_QUERY_FIELDS} query parameters.") from exc
 
     def query_param(self, name: str) -> str | None:
         for key, value in self.query:

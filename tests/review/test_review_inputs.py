@@ -43,32 +43,16 @@ def handle(
 # --- findings ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="http.py HttpRequest.query: parse_qsl(max_num_fields=1000) raises ValueError, which the pipeline "
-    "answers 500 InternalError with a logged traceback; reached unauthenticated by any URL with >1000 parameters",
-)
 def test_more_than_a_thousand_query_parameters_is_not_a_server_error(review: Review) -> None:
     query = "&".join(f"p{i}=1" for i in range(1001))
     assert handle(review, "GET", "/", query).status < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocol/query.py parse_form: parse_qsl(max_num_fields=10000) raises ValueError on a form with "
-    "more fields: 500 InternalFailure, unauthenticated (classify reads the form of any unsigned POST)",
-)
 def test_more_than_ten_thousand_form_fields_is_not_a_server_error(review: Review) -> None:
     body = ("Action=AssumeRoleWithWebIdentity&" + "&".join(f"p{i}=1" for i in range(10_001))).encode()
     assert handle(review, "POST", "/", headers=(("content-type", FORM),), body=body).status < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/errors.py: error documents are encoded with .encode('utf-8'); an error whose message or "
-    "extra element echoes a header holding a raw non-UTF-8 byte raises UnicodeEncodeError inside "
-    "Pipeline.handle's except block, so the exception escapes the pipeline (uvicorn: 500 + ERROR traceback)",
-)
 @pytest.mark.parametrize(
     ("algorithm", "key", "date", "service"),
     [
@@ -88,11 +72,6 @@ def test_raw_bytes_in_an_unsigned_authorization_header_get_an_aws_error(
     assert 400 <= response.status < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/errors.py: the same UnicodeEncodeError for a signed S3 request whose header value is echoed "
-    "in the error (InvalidStorageClass, InvalidArgument ArgumentValue, InvalidDigest…)",
-)
 @pytest.mark.parametrize("header", ["x-amz-storage-class", "x-amz-acl", "content-md5"])
 def test_raw_bytes_in_echoed_s3_headers_get_an_aws_error(review: Review, header: str) -> None:
     assert review.s3("PUT", "/review-bucket").status == 200
@@ -100,11 +79,6 @@ def test_raw_bytes_in_echoed_s3_headers_get_an_aws_error(review: Review, header:
     assert 400 <= response.status < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/auth.py _lookup: an access key ID holding a raw byte reaches the database query, whose "
-    "driver cannot encode it: 500 InternalError/InternalFailure instead of InvalidAccessKeyId",
-)
 @pytest.mark.parametrize("service", ["s3", "iam"])
 def test_raw_bytes_in_the_access_key_id_are_an_unknown_key(review: Review, service: str) -> None:
     authorization = (
@@ -115,12 +89,6 @@ def test_raw_bytes_in_the_access_key_id_are_an_unknown_key(review: Review, servi
     assert handle(review, "GET" if service == "s3" else "POST", "/", headers=headers).status == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/auth.py Authenticator._lookup: unknown access key IDs are cached (up to 100,000 entries, "
-    "keyed by the client's string, up to the 64 KiB header limit) before any signature check; unauthenticated "
-    "clients can pin gigabytes until the next write",
-)
 def test_unknown_access_key_ids_do_not_pile_up_in_memory(review: Review) -> None:
     for _ in range(64):
         fake = "AKIA" + os.urandom(2048).hex().upper()
@@ -129,11 +97,6 @@ def test_unknown_access_key_ids_do_not_pile_up_in_memory(review: Review) -> None
     assert sum(len(key) for key in cached) < 64 * 1024
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="s3/access.py find_bucket: every bucket name anyone asks for, valid or not, is cached (as None) "
-    "before the name is checked or the caller authorized; anonymous requests can pin ~100,000 long names",
-)
 def test_unknown_bucket_names_do_not_pile_up_in_memory(review: Review) -> None:
     for _ in range(64):
         name = "b" + os.urandom(2048).hex()

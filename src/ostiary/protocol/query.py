@@ -30,7 +30,11 @@ STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 # XML 1.0 cannot carry these characters even as references; they never appear in
 # values we produce from validated input, but make sure a response always parses.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Raw bytes that are not UTF-8 arrive as lone surrogates (surrogateescape): replaced too.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+_MAX_FIELDS = 10_000
 
 
 class XmlMap(dict[str, Any]):
@@ -44,7 +48,11 @@ def parse_form(body: bytes, query_string: str) -> dict[str, str]:
         if not source:
             continue
         # max_num_fields bounds the work a hostile body can cause.
-        for name, value in parse_qsl(source, keep_blank_values=True, max_num_fields=10_000):
+        try:
+            pairs = parse_qsl(source, keep_blank_values=True, max_num_fields=_MAX_FIELDS)
+        except ValueError as exc:
+            raise InvalidParameterValue(f"The request has more than {_MAX_FIELDS} parameters.") from exc
+        for name, value in pairs:
             form.setdefault(name, value)
     return form
 

@@ -26,6 +26,7 @@ from ostiary.arn import s3_arn
 from ostiary.errors import AccessDenied, MalformedPolicyDocument, NoSuchBucket, S3InternalError
 from ostiary.policy import Policy, PolicyKind, parse_policy
 from ostiary.policy.decision import Decision
+from ostiary.s3.names import bucket_name_problem
 from ostiary.s3.request import S3Request
 from ostiary.store.objects import BucketRecord, get_bucket
 
@@ -87,6 +88,8 @@ def find_bucket(request: S3Request) -> Bucket | None:
     """The bucket with its compiled policy, read once per write generation (missing buckets too)."""
     store = request.call.store
     name = request.bucket
+    if bucket_name_problem(name) is not None:
+        return None  # no bucket can have this name: nothing to look up, nothing to remember
 
     def load() -> Bucket | None:
         with store.read() as conn:

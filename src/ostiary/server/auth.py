@@ -15,6 +15,7 @@ InvalidClientTokenId / InvalidToken; an expired one ExpiredToken.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from ostiary import sigv4
@@ -38,6 +39,8 @@ from ostiary.tokens import (
     token_key_id,
 )
 
+_KEY_ID = re.compile(r"[A-Za-z0-9_]{16,128}", re.ASCII)
+
 
 @dataclass(frozen=True, slots=True)
 class KeyEntry:
@@ -56,10 +59,13 @@ class Authenticator:
     def __init__(self, store: Store, keyring: KeyRing) -> None:
         self._store = store
         self._keyring = keyring
-        self._keys: GenerationCache[str, KeyEntry | None] = GenerationCache(store)
+        # Bounded: unknown key IDs are remembered too (so a flood of them costs one read each per write).
+        self._keys: GenerationCache[str, KeyEntry | None] = GenerationCache(store, limit=20_000)
 
     def _lookup(self, key_id: str) -> KeyEntry | None:
         """The key and its user, decrypted once per write generation (unknown keys are remembered too)."""
+        if not _KEY_ID.fullmatch(key_id):
+            return None  # not an access key ID at all (accessKeyIdType: [\w]*, 16-128)
 
         def load() -> KeyEntry | None:
             with self._store.read() as conn:
