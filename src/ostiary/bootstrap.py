@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -144,15 +145,17 @@ def ensure_default_account(store: Store, environ: Mapping[str, str], rng: Rng, n
         created = create_account(
             store, rng, now, account_id=wanted_account, access_key_id=wanted_key, secret=wanted_secret, default=True
         )
-        if wanted_secret is None:
-            _write_private(store.data_dir / "credentials.env", _exports(created))
+        if wanted_secret is not None:
+            # The operator holds this secret already; it is never printed (stdout ends up in logs).
+            return dataclasses.replace(created, secret_access_key=None)
+        _write_private(store.data_dir / "credentials.env", _exports(created))
         return created
     account = row.value
     if wanted_account is not None and wanted_account != account:
         raise StartupError(f"this data directory belongs to account {account}, not OSTIARY_ACCOUNT_ID={wanted_account}")
     if wanted_key is not None and wanted_secret is not None:
         _ensure_root_key(store, rng, now, account, wanted_key, wanted_secret)
-        return RootCredentials(account, wanted_key, wanted_secret, created=False)
+        return RootCredentials(account, wanted_key, None, created=False)
     return _stored_credentials(store, account)
 
 
@@ -202,7 +205,8 @@ def _stored_credentials(store: Store, account: str) -> RootCredentials:
             .order_by(access_keys.c.created_at)
         ).all()
     key_id = values.get("AWS_ACCESS_KEY_ID") or (keys[0].access_key_id if keys else "")
-    return RootCredentials(account, key_id, values.get("AWS_SECRET_ACCESS_KEY"), created=False)
+    # The secret was printed once, when it was generated; it stays in the file, not in the output.
+    return RootCredentials(account, key_id, None, created=False)
 
 
 def _exports(credentials: RootCredentials) -> str:
@@ -213,21 +217,28 @@ def _exports(credentials: RootCredentials) -> str:
 
 
 def banner(credentials: RootCredentials, endpoint: str, data_dir: Path | None = None) -> str:
-    """What `ostiary serve` prints: who the root is and how to point the AWS CLI at the server."""
-    kept = ""
-    if data_dir is not None and (data_dir / "credentials.env").exists():
-        kept = f" (kept in {data_dir / 'credentials.env'})"
+    """What `ostiary serve` prints: who the root is and how to point the AWS CLI at the server.
+
+    The root secret appears only on the start that generated it; afterwards the banner points at the
+    file that keeps it, and a secret given in the environment is never printed (logs keep stdout).
+    """
+    kept = data_dir / "credentials.env" if data_dir is not None else None
     lines = [
         f"ostiary is serving IAM, STS and S3 on {endpoint}",
-        f"account {credentials.account_id}, root access key {credentials.access_key_id}{kept}",
+        f"account {credentials.account_id}, root access key {credentials.access_key_id}",
         "",
         "point the AWS CLI and SDKs at it:",
         f"  export AWS_ENDPOINT_URL={endpoint}",
-        f"  export AWS_ACCESS_KEY_ID={credentials.access_key_id}",
+        "  export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1",
     ]
     if credentials.secret_access_key is not None:
+        lines.append(f"  export AWS_ACCESS_KEY_ID={credentials.access_key_id}")
         lines.append(f"  export AWS_SECRET_ACCESS_KEY={credentials.secret_access_key}")
+        if kept is not None and kept.exists():
+            lines += ["", f"(shown once; the root credentials are kept in {kept}, mode 0600)"]
+    elif kept is not None and kept.exists():
+        lines.append(f"  . {kept}    # sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the root key")
     else:
-        lines.append("  export AWS_SECRET_ACCESS_KEY=<the root secret you configured>")
-    lines.append("  export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1")
+        lines.append(f"  export AWS_ACCESS_KEY_ID={credentials.access_key_id}")
+        lines.append("  export AWS_SECRET_ACCESS_KEY=<the root secret in OSTIARY_ROOT_SECRET_ACCESS_KEY>")
     return "\n".join(lines)

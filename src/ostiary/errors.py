@@ -280,6 +280,14 @@ class IncompleteBody(AwsError):
     message = "You did not provide the number of bytes specified by the Content-Length HTTP header"
 
 
+class RequestTimeout(AwsError):
+    code, status = "RequestTimeout", 400
+    message = (
+        "Your socket connection to the server was not read from or written to within the timeout period. "
+        "Idle connections will be closed."
+    )
+
+
 class MissingContentLength(AwsError):
     code, status = "MissingContentLength", 411
     message = "You must provide the Content-Length HTTP header."

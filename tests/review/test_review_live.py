@@ -39,12 +39,6 @@ def _get(url: str, headers: dict[str, str]) -> int:
 # --- findings ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/main.py serve: uvicorn.Config keeps its default proxy_headers=True with forwarded_allow_ips "
-    "127.0.0.1, so any client of the default loopback server sets aws:SourceIp with X-Forwarded-For and "
-    "aws:SecureTransport with X-Forwarded-Proto",
-)
 def test_forwarded_headers_do_not_set_source_ip_or_secure_transport(
     server: Server, unique_name: Callable[[str], str]
 ) -> None:
@@ -66,12 +60,6 @@ def test_forwarded_headers_do_not_set_source_ip_or_secure_transport(
     assert _get(url, {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}) == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/app.py: bodies over 64 KiB (and chunked ones) are read by the worker thread, with no read "
-    "timeout, before authentication (classify for unsigned forms, handle_query for signed ones); 32 "
-    "unauthenticated slow clients hold every worker and the server stops answering",
-)
 def test_slow_unauthenticated_bodies_do_not_starve_the_server(debug_server: Server) -> None:
     port = int(debug_server.endpoint.rsplit(":", 1)[1])
     sockets = []
@@ -95,20 +83,10 @@ def test_slow_unauthenticated_bodies_do_not_starve_the_server(debug_server: Serv
             sock.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bootstrap.py ensure_default_account/banner: a root secret given in OSTIARY_ROOT_SECRET_ACCESS_KEY "
-    "is printed to stdout (the service log) on every start",
-)
 def test_a_configured_root_secret_is_not_printed(server: Server) -> None:
     assert ROOT_SECRET not in server.log.read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bootstrap.py _stored_credentials/banner: the generated root secret, 'printed once' per the README, "
-    "is read back from credentials.env and printed again on every restart",
-)
 def test_a_generated_root_secret_is_printed_only_on_first_start(tmp_path: Path) -> None:
     unset = {"OSTIARY_ROOT_ACCESS_KEY_ID": "", "OSTIARY_ROOT_SECRET_ACCESS_KEY": ""}
     first = start_server(tmp_path / "state", extra_env=unset)

@@ -74,6 +74,10 @@ def serve(args: argparse.Namespace) -> int:
         log_level=args.log_level.lower(),
         timeout_keep_alive=30,
         timeout_graceful_shutdown=10,
+        # aws:SourceIp and aws:SecureTransport come from the connection itself unless the operator names
+        # the proxies whose X-Forwarded-For / X-Forwarded-Proto may be believed.
+        proxy_headers=bool(args.forwarded_allow_ips),
+        forwarded_allow_ips=args.forwarded_allow_ips or None,
     )
     # uvicorn handles SIGINT/SIGTERM (stop accepting, finish what is in flight), then re-raises the signal to
     # the handlers it found: make those no-ops, so a clean shutdown exits 0 instead of dying by the signal.
@@ -128,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--host", default=os.environ.get("OSTIARY_HOST", "127.0.0.1"))
     serve_parser.add_argument("--port", type=int, default=int(os.environ.get("OSTIARY_PORT", "4599")))
     serve_parser.add_argument("--workers", type=int, default=32, help="worker threads for request handling")
+    serve_parser.add_argument(
+        "--forwarded-allow-ips",
+        default=os.environ.get("OSTIARY_FORWARDED_ALLOW_IPS"),
+        help="comma-separated proxy addresses whose X-Forwarded-For/-Proto headers are trusted (default: none)",
+    )
     serve_parser.add_argument("--log-level", default=os.environ.get("OSTIARY_LOG_LEVEL", "warning"))
     _add_storage(serve_parser)
     serve_parser.set_defaults(run=serve)

@@ -10,7 +10,6 @@ are answered on the loop.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import threading
 import time
@@ -18,9 +17,9 @@ from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO, Final
 
-from ostiary.errors import IncompleteBody
-from ostiary.http import BytesBody, FileBody, HttpRequest, HttpResponse
-from ostiary.limits import HEADER_BYTES_MAX
+from ostiary.errors import AwsError, IncompleteBody, RequestTimeout
+from ostiary.http import FileBody, HttpRequest, HttpResponse
+from ostiary.limits import HEADER_BYTES_MAX, QUERY_BODY_MAX_BYTES
 from ostiary.server.metrics import Metrics
 from ostiary.server.pipeline import Pipeline
 
@@ -31,7 +30,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("ostiary.access")
 _FILE_CHUNK: Final = 1 << 20
-_PREREAD_MAX: Final = 64 * 1024
+# How long the server waits for the next piece of a request body before giving up on the client.
+BODY_IDLE_SECONDS: Final = 20.0
 
 
 def _text(raw: bytes) -> str:
@@ -40,30 +40,57 @@ def _text(raw: bytes) -> str:
 
 
 class ReceiveBody:
-    """A blocking body stream for worker threads, fed from the event loop's `receive`."""
+    """The request body, fed from the event loop's `receive`.
+
+    `prefill` runs on the loop before a worker takes the request: it reads up to a limit (every IAM and
+    STS body, small uploads), so a slow client ties up only its own connection, never a worker. What
+    is left is pulled by the worker through `read`. Every wait for the client is bounded: a client that
+    sends nothing for `BODY_IDLE_SECONDS` gets RequestTimeout, one that disconnects IncompleteBody.
+    """
 
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
         self._receive = receive
         self._loop = loop
         self._buffer = bytearray()
         self._done = False
+        self._failure: AwsError | None = None
 
-    def _pull(self) -> None:
-        message = asyncio.run_coroutine_threadsafe(self._receive(), self._loop).result()
+    def _take(self, message: Message) -> None:
         if message["type"] == "http.disconnect":
-            self._done = True
-            raise IncompleteBody()
+            self._failure, self._done = IncompleteBody(), True
+            return
         self._buffer += message.get("body", b"")
         self._done = not message.get("more_body", False)
 
+    async def prefill(self, limit: int) -> None:
+        while not self._done and len(self._buffer) <= limit:
+            try:
+                message = await asyncio.wait_for(self._receive(), BODY_IDLE_SECONDS)
+            except TimeoutError:
+                self._failure, self._done = RequestTimeout(), True
+                return
+            self._take(message)
+
+    def _pull(self) -> None:
+        future = asyncio.run_coroutine_threadsafe(self._receive(), self._loop)
+        try:
+            message = future.result(timeout=BODY_IDLE_SECONDS)
+        except TimeoutError:
+            future.cancel()
+            self._failure, self._done = RequestTimeout(), True
+            return
+        self._take(message)
+
     @property
     def finished(self) -> bool:
-        """True once the client's last body message arrived."""
+        """True once the client's last body message arrived (or it failed)."""
         return self._done
 
     def read(self, size: int = -1) -> bytes:
         while not self._done and (size < 0 or len(self._buffer) < size):
             self._pull()
+        if self._failure is not None and (size < 0 or len(self._buffer) < size):
+            raise self._failure
         if size < 0 or size >= len(self._buffer):
             out = bytes(self._buffer)
             self._buffer.clear()
@@ -73,32 +100,14 @@ class ReceiveBody:
         return out
 
 
-async def _preread_small_body(request: HttpRequest, receive: Receive) -> HttpRequest:
-    """Read a small body (every IAM and STS call) on the loop, sparing the worker a round trip per chunk."""
+def _has_body(request: HttpRequest) -> bool:
     length = request.header("content-length")
-    if length is None or not length.isdigit() or int(length) > _PREREAD_MAX or request.header("transfer-encoding"):
-        return request
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return dataclasses.replace(request, body=_Disconnected())
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return dataclasses.replace(request, body=BytesBody(b"".join(chunks)))
-
-
-class _Disconnected:
-    def read(self, size: int = -1) -> bytes:
-        raise IncompleteBody()
+    return request.header("transfer-encoding") is not None or (length is not None and length.strip() not in ("", "0"))
 
 
 def _body_left_unread(request: HttpRequest) -> bool:
     body = request.body
-    if not isinstance(body, ReceiveBody) or body.finished:
-        return False
-    length = request.header("content-length")
-    return request.header("transfer-encoding") is not None or (length is not None and length.strip() not in ("", "0"))
+    return isinstance(body, ReceiveBody) and not body.finished and _has_body(request)
 
 
 class App:
@@ -121,8 +130,8 @@ class App:
             return
         started = time.perf_counter()
         request = self._request(scope, receive, path)
-        if request is not None:
-            request = await _preread_small_body(request, receive)
+        if request is not None and isinstance(request.body, ReceiveBody) and _has_body(request):
+            await request.body.prefill(QUERY_BODY_MAX_BYTES)
         loop = asyncio.get_running_loop()
         if request is None:
             response = HttpResponse(431, [("content-type", "text/plain")], b"request header fields too large")
