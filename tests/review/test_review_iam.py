@@ -79,12 +79,6 @@ def _targets(review: Review) -> str:
 # --- findings ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="iam/simulate.py _source: PolicySourceArn is authorized as given, but the entity is then looked up "
-    "by its last path element only, so a caller allowed on user/sandbox/* simulates (and reads the matched "
-    "policy ids and positions of) user/admin by asking for user/sandbox/admin",
-)
 @pytest.mark.parametrize("operation", ["SimulatePrincipalPolicy", "GetContextKeysForPrincipalPolicy"])
 def test_simulator_resolves_the_entity_the_arn_names(review: Review, operation: str) -> None:
     review.user("admin", allow("iam:*", "s3:*"))

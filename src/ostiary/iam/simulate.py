@@ -158,6 +158,10 @@ def _source(call: Call, source_arn: str, action: str) -> Subject:
         user = principals.get_user(conn, account, name) if kind == "user" and arn.account == account else None
         group = principals.get_group(conn, account, name) if kind == "group" and arn.account == account else None
         role = principals.get_role(conn, account, name) if kind == "role" and arn.account == account else None
+        # The entity must be the one the ARN names, path and all: the caller was authorized on that ARN.
+        user = user if user is not None and user.arn == source_arn else None
+        group = group if group is not None and group.arn == source_arn else None
+        role = role if role is not None and role.arn == source_arn else None
         user_groups = principals.user_groups(conn, user.user_id) if user is not None else []
     if user is not None:
         identity = _entity_policies(call, EntityKind.USER, user.user_id, user.name)
@@ -186,10 +190,13 @@ def _caller(call: Call, caller_arn: str | None, default: PrincipalInfo) -> Princ
         raise InvalidInput(f"Invalid ARN: {caller_arn}") from exc
     if arn.service != "iam" or arn.resource_type != "user":
         raise InvalidInput("CallerArn must be the ARN of an IAM user.")
+    account = account_of(call)
+    if arn.account != account:
+        raise InvalidInput("CallerArn must be the ARN of an IAM user in your account.")
     with call.store.read() as conn:
-        user = principals.get_user(conn, arn.account, arn.resource_name)
-    unique_id = user.user_id if user is not None else arn.account
-    return PrincipalInfo(caller_arn, arn.account, PrincipalType.USER, unique_id)
+        user = principals.get_user(conn, account, arn.resource_name)
+    unique_id = user.user_id if user is not None and user.arn == caller_arn else account
+    return PrincipalInfo(caller_arn, account, PrincipalType.USER, unique_id)
 
 
 def _context_keys(entries: Iterable[Mapping[str, Any]] | None) -> dict[str, tuple[str, ...]]:

@@ -34,6 +34,8 @@ from ostiary.sigv4.parse import SignedRequest
 MAX_CHUNK_BYTES: Final = 16 << 20
 MIN_CHUNK_BYTES: Final = 8192  # "Only the last chunk is allowed to have a size less than 8192 bytes"
 _MAX_LINE: Final = 4096
+# A trailer carries a checksum and its signature; anything beyond a handful of lines is not a client's.
+_MAX_TRAILERS: Final = 16
 _CHUNK_HEADER = re.compile(rb"([0-9a-fA-F]{1,16})(?:;chunk-signature=([0-9a-f]{64}))?")
 _TRAILER_SIGNATURE = "x-amz-trailer-signature"
 
@@ -213,7 +215,7 @@ class AwsChunkedDecoder:
             self._close_trailer()
             return True
         name, colon, value = line.decode("latin-1").partition(":")
-        if not colon or not name.strip():
+        if not colon or not name.strip() or len(self._trailers) >= _MAX_TRAILERS:
             raise errors.MalformedTrailerError()
         self._trailers.append((name.strip().lower(), value.strip()))
         return True

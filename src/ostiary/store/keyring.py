@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Final
 
 from sqlalchemy import delete, insert, select, update
@@ -22,6 +23,7 @@ from ostiary.store.schema import signing_keys
 from ostiary.tokens import SigningKey
 
 ROTATE_AFTER: Final = dt.timedelta(hours=24)
+_RELOAD_INTERVAL: Final = 1.0
 KEEP_RETIRED: Final = dt.timedelta(seconds=LONGEST_SESSION_SECONDS + 3600)
 
 
@@ -37,6 +39,7 @@ class KeyRing:
         self._keys: dict[int, SigningKey] = {}
         self._current: SigningKey | None = None
         self._current_created: dt.datetime | None = None
+        self._loaded_at = float("-inf")
 
     def current(self, now: dt.datetime) -> SigningKey:
         """The key that seals new tokens, rotated when it is older than a day."""
@@ -50,10 +53,15 @@ class KeyRing:
         return self._keys
 
     def find(self, key_id: int) -> SigningKey | None:
+        """The key that sealed a token; an unknown id reloads the ring (another node may have rotated),
+        at most once a second, so tokens with made-up key ids cannot make every request a query."""
         key = self._keys.get(key_id)
         if key is None:
             with self._lock:
-                self._load()
+                now = time.monotonic()
+                if now - self._loaded_at >= _RELOAD_INTERVAL:
+                    self._load()
+                    self._loaded_at = now
                 key = self._keys.get(key_id)
         return key
 
