@@ -188,7 +188,3 @@ def compile_chunks(chunks: tuple[tuple[str, bool], ...], *, arn: bool = False) -
     substituted values and the `${*}` / `${?}` escapes are literal text."""
     chars = [(ch, active) for text, active in chunks for ch in text]
     return Glob("".join(text for text, _ in chunks), _tokens(chars, arn=arn), ignore_case=False)
-
-
-def has_wildcard(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern

@@ -122,7 +122,3 @@ def resource_part_start(arn: str) -> int:
         if pos < 0:
             return len(arn)
     return pos + 1
-
-
-def chunks_text(chunks: Chunks) -> str:
-    return "".join(text for text, _ in chunks)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ostiary import errors, iam, s3, sigv4, sts
-from ostiary.api import Call, Operation, RequestInfo, S3Call
+from ostiary.api import Call, RequestInfo, S3Call
 from ostiary.authz import Authorization
 from ostiary.caller import ANONYMOUS_CALLER, Caller, CallerKind
 from ostiary.errors import (
@@ -248,4 +248,4 @@ def _read_query_body(http: HttpRequest) -> bytes:
     return body
 
 
-__all__ = ["Operation", "Pipeline"]
+__all__ = ["Pipeline"]
