@@ -105,6 +105,6 @@ def operation_keys(keys: Mapping[str, tuple[str, ...]] | None) -> Keys:
 def tag_request_keys(tags: Iterable[tuple[str, str]]) -> Keys:
     """``aws:RequestTag/<k>`` and ``aws:TagKeys`` for a call that carries tags."""
     pairs = list(tags)
-    keys: Keys = {f"aws:requesttag/{key.lower()}": (value,) for key, value in pairs}
-    keys["aws:tagkeys"] = tuple(key for key, _ in pairs)
+    keys: Keys = {f"aws:RequestTag/{key}": (value,) for key, value in pairs}
+    keys["aws:TagKeys"] = tuple(key for key, _ in pairs)
     return keys

@@ -29,6 +29,7 @@ from ostiary.caller import CallerKind
 from ostiary.errors import AwsError
 from ostiary.iam import messages
 from ostiary.model import Group, ManagedPolicy, Role, Tag, User
+from ostiary.request_context import tag_request_keys
 
 T = TypeVar("T")
 Keys = dict[str, tuple[str, ...]]
@@ -203,9 +204,7 @@ def display(kind: str, name: str) -> str:
 
 def request_tag_keys(tags: Sequence[Tag]) -> Keys:
     """``aws:RequestTag/<k>`` and ``aws:TagKeys`` for a call that carries tags (aws-reference.md §10)."""
-    keys: Keys = {f"aws:RequestTag/{t.key}": (t.value,) for t in tags}
-    keys["aws:TagKeys"] = tuple(t.key for t in tags)
-    return keys
+    return tag_request_keys((t.key, t.value) for t in tags)
 
 
 def resource_tag_keys(tags: Iterable[Tag]) -> Keys:

@@ -16,6 +16,7 @@ client-compat.md §2:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -214,18 +215,16 @@ def check_session_limits(caller: Caller, service: str, action: str) -> None:
 
 
 def request_info(http: HttpRequest, signed: sigv4.SignedRequest | None, now: dt.datetime) -> RequestInfo:
-    if signed is None:
-        return RequestInfo(
-            source_ip=http.client_ip,
-            secure_transport=http.scheme == "https",
-            user_agent=http.header("user-agent"),
-            referer=http.header("referer"),
-        )
-    return RequestInfo(
+    info = RequestInfo(
         source_ip=http.client_ip,
         secure_transport=http.scheme == "https",
         user_agent=http.header("user-agent"),
         referer=http.header("referer"),
+    )
+    if signed is None:
+        return info
+    return dataclasses.replace(
+        info,
         region=signed.region,
         auth_type="REST-QUERY-STRING" if signed.presigned else "REST-HEADER",
         signature_version="AWS4-HMAC-SHA256",
