@@ -6,6 +6,10 @@
   session gets a fresh database, dropped at the end); skipped otherwise.
 - `backend_server`: parametrized over both, for tests that must hold on each backend.
 - `tests.support.start_server(...)`: a fresh server of your own (restart tests, special settings).
+
+Skips say what is missing and which variable to set. Under CI (`CI=true`) a skip is a failure, because CI
+always has PostgreSQL, Node.js and the shared vectors and acceptance scripts: only a skip whose reason
+starts with "not applicable:" (a golden case that does not apply to ostiary by design) stays a skip.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.reports import TestReport
 
 from tests.support import Server, fresh_postgres_database, start_server
 
@@ -80,3 +85,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "e2e" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.e2e)
+
+
+NOT_APPLICABLE = "not applicable:"
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, TestReport, TestReport]:
+    """Under CI=true, a skip for a missing tool, service or file fails the test instead."""
+    report = yield
+    if report.skipped and _under_ci() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not reason.removeprefix("Skipped: ").startswith(NOT_APPLICABLE):
+            report.outcome = "failed"
+            report.longrepr = f"skipped under CI=true, where nothing may be missing: {reason.removeprefix('Skipped: ')}"
+    return report

@@ -37,13 +37,14 @@ def node() -> str:
     """The node binary, once the pinned SDK is installed; skips the module otherwise (before a server starts)."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: the JavaScript SDK tests need Node.js 20 or newer")
+        pytest.skip("node is not on PATH: the JavaScript SDK tests need Node.js 20 or newer (put it on PATH)")
     version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     if int(version.lstrip("v").split(".")[0]) < 20:
         pytest.skip(f"node {version} is too old: the AWS SDK for JavaScript v3 needs Node.js 20 or newer")
     missing = [name for name in SDK_PACKAGES if not (JS_DIR / "node_modules" / "@aws-sdk" / name).is_dir()]
     if missing:
-        pytest.skip(f"tests/js/node_modules lacks @aws-sdk/{', '.join(missing)}: run `npm ci --prefix tests/js`")
+        lacking = ", ".join(f"@aws-sdk/{name}" for name in missing)
+        pytest.skip(f"tests/js/node_modules lacks {lacking}: run `npm ci --prefix tests/js` (make test does)")
     return node
 
 

@@ -11,10 +11,10 @@ import pytest
 from ostiary import sigv4
 from ostiary.sigv4 import canonical as c
 
-from .vectors import SIGV4, Case, load_cases
+from .vectors import SIGV4, VECTORS_MISSING, Case, load_cases
 
 CASES = load_cases()
-pytestmark = pytest.mark.skipif(not SIGV4.is_dir(), reason=f"SigV4 vectors not found at {SIGV4}")
+pytestmark = pytest.mark.skipif(not SIGV4.is_dir(), reason=VECTORS_MISSING)
 
 
 def stages(case: Case) -> tuple[str, str, str]:
@@ -55,6 +55,6 @@ def test_verify_accepts_at_case_time(case: Case) -> None:
     sigv4.verify(signed, case.secret, now=case.now, body_sha256=req.body_sha256)
 
 
-@pytest.mark.skip(reason="aws-signing-test-suite/v4a: SigV4a (AWS4-ECDSA-P256-SHA256) is out of scope")
+@pytest.mark.skip(reason="not applicable: aws-signing-test-suite/v4a: SigV4a (AWS4-ECDSA-P256-SHA256) is out of scope")
 def test_v4a_suite() -> None:
     """Listed so the skipped suite shows in the report."""

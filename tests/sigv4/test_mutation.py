@@ -10,10 +10,10 @@ import pytest
 from ostiary import errors, sigv4
 from ostiary.sigv4 import canonical as c
 
-from .vectors import SIGV4, Case, Request, load_cases
+from .vectors import SIGV4, VECTORS_MISSING, Case, Request, load_cases
 
 CASES = [case for case in load_cases() if not case.skip_verify]
-pytestmark = pytest.mark.skipif(not SIGV4.is_dir(), reason=f"SigV4 vectors not found at {SIGV4}")
+pytestmark = pytest.mark.skipif(not SIGV4.is_dir(), reason=VECTORS_MISSING)
 KINDS = ["signature", "header", "method", "path", "query", "date"]
 
 

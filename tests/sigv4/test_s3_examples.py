@@ -13,7 +13,9 @@ from ostiary import errors, sigv4
 
 from .vectors import S3_EXAMPLES
 
-pytestmark = pytest.mark.skipif(not S3_EXAMPLES.is_file(), reason=f"S3 examples not found at {S3_EXAMPLES}")
+pytestmark = pytest.mark.skipif(
+    not S3_EXAMPLES.is_file(), reason=f"the S3 signing examples are not at {S3_EXAMPLES}: set OSTIARY_VECTORS_DIR"
+)
 DATA: dict[str, Any] = json.loads(S3_EXAMPLES.read_text()) if S3_EXAMPLES.is_file() else {"examples": []}
 EXAMPLES = DATA["examples"]
 NOW = dt.datetime(2013, 5, 24, tzinfo=dt.UTC)

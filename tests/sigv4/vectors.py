@@ -1,4 +1,8 @@
-"""Load the shared AWS SigV4 suites (/work/shared/vectors/sigv4) into `Case` records for the golden tests."""
+"""Load AWS's SigV4 test suites into `Case` records for the golden tests.
+
+The suites live outside the repository: in `../shared/vectors/sigv4` beside the clone, or under the
+directory named by OSTIARY_VECTORS_DIR.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ ROOT = Path(os.environ.get("OSTIARY_VECTORS_DIR", Path(__file__).resolve().paren
 SIGV4 = ROOT / "sigv4"
 OLD_SUITE = SIGV4 / "aws-sig-v4-test-suite"
 NEW_SUITE = SIGV4 / "aws-signing-test-suite"
+VECTORS_MISSING = f"the AWS SigV4 test suites are not at {SIGV4}: set OSTIARY_VECTORS_DIR"
 S3_EXAMPLES = SIGV4 / "s3-docs-examples" / "s3-docs-examples.json"
 OLD_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 OLD_TIME = dt.datetime(2015, 8, 30, 12, 36, tzinfo=dt.UTC)
@@ -97,13 +102,15 @@ def _new_cases() -> list[Case]:
         normalize = bool(context["normalize"])
         for form in ("header", "query"):
             skip = (
-                None if normalize else "unnormalized-path variant: only S3 skips normalisation, this scope is 'service'"
+                None
+                if normalize
+                else "not applicable: unnormalized-path variant: only S3 skips normalisation, this scope is 'service'"
             )
             stage_skip = None
             if form == "query" and context.get("omit_session_token"):
                 stage_skip = skip = (
-                    "X-Amz-Security-Token appended to the query after signing; ostiary verifies presigned URLs "
-                    "with every query parameter but X-Amz-Signature signed, as botocore and S3 sign them"
+                    "not applicable: X-Amz-Security-Token appended to the query after signing; ostiary verifies "
+                    "presigned URLs with every query parameter but X-Amz-Signature signed, as botocore and S3 sign them"
                 )
             cases.append(
                 Case(
