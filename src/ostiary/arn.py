@@ -1,6 +1,7 @@
 """Amazon Resource Names: parse and format.
 
-Grammar (aws-reference.md §4.3): ``arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE``.
+Grammar: ``arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`` (IAM User Guide, "IAM identifiers",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
 The resource part may itself contain colons and slashes; only the first five
 colons separate components.
 """
@@ -58,7 +59,7 @@ def root_arn(account: str) -> str:
 
 
 def assumed_role_arn(account: str, role_name: str, session_name: str) -> str:
-    """Session ARNs carry no path (aws-reference.md §4.3)."""
+    """Session ARNs carry no path: ``assumed-role/ROLE-NAME/SESSION-NAME`` ("IAM identifiers", above)."""
     return f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}"
 
 

@@ -6,7 +6,7 @@ policies), the request's condition keys, and the resource-based policies the
 handler passes, asks `ostiary.policy.authorize`, and raises AccessDenied with
 AWS's message when the answer is no.
 
-Caching (design.md, decision 4): compiled policies are kept by the exact
+Caching (docs/design.md, "Caches and their invalidation"): compiled policies are kept by the exact
 text they were compiled from (managed policies by ARN and version, inline ones
 by owner, name and update time), and each principal's compiled policy set is
 kept until the store's write generation changes. Once warm, deciding a request
@@ -148,7 +148,9 @@ class Authorization:
         if session is None:
             return None
         if not session.session_policy and not session.policy_arns:
-            # GetFederationToken without a policy grants nothing (aws-reference.md §2.2).
+            # GetFederationToken without a session policy grants nothing: "If you do not pass a policy to this
+            # operation, the resulting federated user session has no permissions" (STS API Reference,
+            # "GetFederationToken", https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
             return () if session.kind is SessionKind.FEDERATED_USER else None
         compiled: list[Policy] = []
         if session.session_policy:
@@ -172,7 +174,7 @@ class Authorization:
         """The identity side of the caller's policy set (resource policies come per request).
 
         For callers backed by a user or role, `PrincipalPolicies.exists` says whether that user or role
-        still exists: the sessions of a deleted role or user are denied everything (design.md, decision 2).
+        still exists: the sessions of a deleted role or user are denied everything (docs/design.md, "Authorization").
         """
         if caller.kind is CallerKind.ANONYMOUS:
             return _MISSING, PolicySet()
@@ -238,7 +240,9 @@ class BoundAuthorizer:
         principal, identity = self._identity_side()
         if not principal.exists and self._caller.kind is not CallerKind.ANONYMOUS:
             # The user or role behind these credentials was deleted: nothing is allowed, not even what a
-            # resource-based policy grants to the old session (aws-reference.md §17).
+            # resource-based policy grants to the old session. A user or role created again under the same name
+            # gets a new unique ID, so its sessions are new ones (IAM User Guide, "IAM identifiers",
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids).
             decision = Decision(Effect.IMPLICIT_DENY, denied_by=PolicyType.IDENTITY)
             raise AccessDenied(self.message(ctx, decision, resource_display))
         policy_set = PolicySet(
@@ -255,9 +259,12 @@ class BoundAuthorizer:
 
     def message(self, ctx: RequestContext, decision: Decision, resource_display: str | None) -> str:
         service = ctx.action.split(":", 1)[0].lower()
-        # S3 gives the detailed message only to callers of the bucket owner's account (§13).
+        # S3 gives the detailed message only to callers of the bucket owner's account or organization (Amazon S3
+        # User Guide, "Troubleshoot access denied (403 Forbidden) errors in Amazon S3",
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html); there are no
+        # organizations here.
         if service == "s3" and (ctx.is_cross_account or self._caller.kind is CallerKind.ANONYMOUS):
             return "Access Denied"
-        # AssumeRole denials come without the reason clause (§13).
+        # AssumeRole denials come without the reason clause (seen in public AWS CLI output).
         with_reason = ctx.action.lower() != "sts:assumerole"
         return access_denied_message(ctx, decision, resource_display=resource_display, with_reason=with_reason)

@@ -3,7 +3,10 @@
 The server's authentication step turns a verified access key (long-term or
 temporary) into a `Caller`. Handlers read it (GetCallerIdentity, "the caller's
 own user" defaults); the authorizer turns it into the policy engine's
-`PrincipalInfo`. Values per kind of caller follow aws-reference.md §4.4.
+`PrincipalInfo`. Values per kind of caller follow the principal table of IAM
+User Guide, "IAM policy elements: Variables and tags"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable)
+and "AWS global condition context keys" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
 """
 
 from __future__ import annotations

@@ -13,7 +13,11 @@ them as a Query ``ErrorResponse`` (IAM, STS) or an S3 ``Error`` document.
 
 Where one wire code has two statuses (``ExpiredToken`` is 403 from IAM/STS
 and 400 from S3) there are two classes; the class attribute ``code`` is what
-goes on the wire. Messages copy AWS's text (aws-reference.md §6).
+goes on the wire. Messages copy AWS's text: IAM API Reference, "Common Errors"
+(https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html), STS API
+Reference, "Common Errors" (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html),
+Amazon S3 API Reference, "Error responses" (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html),
+and, where no page gives the text, AWS's answers as recorded or seen in public client output.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The condition keys every request carries: global and principal keys.
 
 This is the ``(request, principal) → context`` table of issue #3 for the keys
-that do not depend on the operation (aws-reference.md §10). Operation keys
+that do not depend on the operation (sources below). Operation keys
 (``s3:prefix``, ``sts:ExternalId``, ``iam:PolicyARN``, ``aws:RequestTag/…``)
 are added by the handler that knows them.
 
@@ -13,7 +13,7 @@ are added by the handler that knows them.
 | aws:UserAgent, aws:Referer | the header was sent | header value |
 | aws:RequestedRegion | always | the region the request was signed for (``us-east-1`` for IAM) |
 | aws:ViaAWSService, aws:PrincipalIsAWSService | signed requests | ``false``: no AWS service acts for anyone here |
-| aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:userid | signed requests | §4.4 |
+| aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:userid | signed requests | per kind of caller (below) |
 | aws:username | IAM users (and their GetSessionToken sessions) | the user name |
 | aws:PrincipalTag/<k> | the user's or role's tags, overlaid by session tags | tag value |
 | aws:TokenIssueTime | temporary credentials only | session issue time |
@@ -23,8 +23,10 @@ are added by the handler that knows them.
 | aws:FederatedProvider | web-identity and SAML sessions | the provider ARN |
 | <provider>:<claim> | web-identity and SAML sessions | the token's claims (``…:sub``, ``…:aud``) |
 
-Sources: IAM User Guide, "AWS global condition context keys"
-(reference_policies_condition-keys).
+Sources: IAM User Guide, "AWS global condition context keys",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html; the values per kind
+of caller: IAM User Guide, "IAM policy elements: Variables and tags", principal table,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable.
 """
 
 from __future__ import annotations

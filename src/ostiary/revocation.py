@@ -1,4 +1,7 @@
-"""Revoking a role's sessions, AWS's way (aws-reference.md §14).
+"""Revoking a role's sessions, AWS's way.
+
+IAM User Guide, "Revoke IAM role temporary security credentials",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html.
 
 STS credentials cannot be recalled; the console's "Revoke active sessions"
 instead puts an inline role policy named ``AWSRevokeOlderSessions`` that denies

@@ -2,7 +2,10 @@
 
 - Without ``UserName`` the caller's own user is meant; for the root that is
   the account's root keys, which is how ``aws iam create-access-key`` with
-  root credentials makes a root key (client-compat.md §3.1). Role sessions
+  root credentials makes a root key (IAM API Reference, "CreateAccessKey": "If
+  you do not specify a user name, IAM determines the user name implicitly based
+  on the AWS access key ID signing the request",
+  https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html). Role sessions
   must name a user (recorded: "Must specify userName when calling with
   non-User credentials").
 - Key IDs encode the account (`ostiary.ids.access_key_id`); the 40-character
@@ -12,7 +15,7 @@
   ``Cannot exceed quota for AccessKeysPerUser: 2`` (recorded).
 - Deactivating or deleting a key is a write, which moves the store
   generation the server's key cache keys on, so the key stops working at once
-  (design.md, decision 2).
+  (docs/design.md, "Caches and their invalidation").
 - GetAccessKeyLastUsed answers ``N/A`` for the service and region of a key never
   used, and AccessDenied for a key that does not exist (recorded).
 """

@@ -7,8 +7,10 @@ and roles without tags, CreateRole returns neither ``MaxSessionDuration`` nor
 ``RoleLastUsed``, CreatePolicy no ``Description``.
 
 Policy documents in results are URL-encoded JSON exactly as stored, which is
-what IAM sends and what botocore decodes back into a dict (client-compat.md
-§4.1).
+what IAM sends ("Policies returned by this operation are URL-encoded compliant
+with RFC 3986", IAM API Reference, "GetRolePolicy",
+https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRolePolicy.html) and
+what botocore decodes back into a dict (observed with botocore 1.44).
 """
 
 from __future__ import annotations
@@ -183,7 +185,10 @@ def own_user_name(call: Call) -> str | None:
     """The user an operation without ``UserName`` acts on: the caller's own user, None for the root.
 
     Other callers (role sessions, federated users) must name the user
-    (client-compat.md §3.1; [LS] ``Must specify userName when calling with non-User credentials``).
+    (IAM API Reference, "CreateAccessKey": without a user name "IAM determines the user name implicitly
+    based on the AWS access key ID signing the request"; recorded AWS responses in localstack's
+    ``tests/aws/services/iam/*.snapshot.json``: ``Must specify userName when calling with non-User
+    credentials``).
     """
     caller = call.caller
     if caller.is_root:
@@ -195,7 +200,7 @@ def own_user_name(call: Call) -> str | None:
 
 def display(kind: str, name: str) -> str:
     """How IAM names a resource in AccessDenied messages: ``user alice``, ``role deploy``,
-    ``group admins``, ``policy arn:…`` (aws-reference.md §13; public CLI output for GetUser,
+    ``group admins``, ``policy arn:…`` (public CLI output for GetUser,
     CreateAccessKey, GetRole, ListRolePolicies, GetGroup, AddUserToGroup, GetPolicy). Create
     operations (CreateUser, CreateRole, CreateGroup) show the new entity's ARN instead, and
     CreatePolicy ``policy NAME``."""
@@ -203,7 +208,10 @@ def display(kind: str, name: str) -> str:
 
 
 def request_tag_keys(tags: Sequence[Tag]) -> Keys:
-    """``aws:RequestTag/<k>`` and ``aws:TagKeys`` for a call that carries tags (aws-reference.md §10)."""
+    """``aws:RequestTag/<k>`` and ``aws:TagKeys`` for a call that carries tags.
+
+    IAM User Guide, "AWS global condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html.
+    """
     return tag_request_keys((t.key, t.value) for t in tags)
 
 

@@ -3,13 +3,14 @@
 - Identity policies (managed, inline, boundaries) are parsed as
   `PolicyKind.IDENTITY`, trust policies as `PolicyKind.TRUST`; the parser
   raises MalformedPolicyDocument with AWS's message.
-- Sizes do not count whitespace (aws-reference.md §5); `policy_size` measures them.
+- Sizes do not count whitespace; `policy_size` measures them (IAM User Guide,
+  "IAM and AWS STS quotas", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 - Trust policy principals that name a user or role of an account hosted here
-  are resolved to the entity's unique ID when the policy is saved
-  (aws-reference.md §12): a principal naming an entity that does not exist is
-  refused with ``Invalid principal in policy``; the IDs are stored so that a
-  re-created entity with the same name is not trusted until the policy is
-  saved again.
+  are resolved to the entity's unique ID when the policy is saved: a principal
+  naming an entity that does not exist is refused with ``Invalid principal in
+  policy``; the IDs are stored so that a re-created entity with the same name is
+  not trusted until the policy is saved again (IAM User Guide, "AWS JSON policy
+  elements: Principal", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
 """
 
 from __future__ import annotations

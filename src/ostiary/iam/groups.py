@@ -4,7 +4,8 @@ RemoveUserFromGroup, ListGroupsForUser.
 Recorded AWS behaviour (localstack ``test_iam_groups.snapshot.json``,
 ``test_iam_users.snapshot.json``): adding a member twice and removing a
 non-member both succeed; RemoveUserFromGroup names a missing user before a
-missing group. A user belongs to at most 10 groups (aws-reference.md §5).
+missing group. A user belongs to at most 10 groups (IAM User Guide, "IAM and
+AWS STS quotas", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 - Documents are validated as identity policies; the sum of an entity's
   inline policies, without whitespace, may not exceed 2,048 characters for a
-  user, 5,120 for a group, 10,240 for a role (aws-reference.md §5):
+  user, 5,120 for a group, 10,240 for a role (IAM User Guide, "IAM and AWS STS
+  quotas", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
   LimitExceeded ``Maximum policy size of 2048 bytes exceeded for user x``
   (public CLI output, danvk/mapsnap#483).
 - Putting a policy under an existing name replaces it.

@@ -110,8 +110,9 @@ def delete_conflict(text: str) -> DeleteConflict:
 def quota(name: str, value: int) -> LimitExceeded:
     """``Cannot exceed quota for AccessKeysPerUser: 2`` [LS test_iam_users]; PolicySize: 6144
     [OUT ministryofjustice/cloud-platform-environments#14473]; PoliciesPerRole: 10 [OUT aws/eks-hybrid#741];
-    PoliciesPerUser: 10 [OUT, several]; ACLSizePerRole (aws-reference.md §5); GroupsPerUser, TagsPer*,
-    PoliciesPerGroup, PoliciesPerAccount [PATTERN]."""
+    PoliciesPerUser: 10 [OUT, several]; GroupsPerUser, TagsPer*, PoliciesPerGroup, PoliciesPerAccount [PATTERN];
+    ACLSizePerRole, the role trust policy length of IAM User Guide, "IAM and AWS STS quotas",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html."""
     return LimitExceeded(f"Cannot exceed quota for {name}: {value}")
 
 
@@ -161,7 +162,7 @@ def invalid_marker() -> InvalidInput:
 
 
 def invalid_principal(kind: str, value: str) -> MalformedPolicyDocument:
-    """A trust policy naming a user or role that does not exist (aws-reference.md §6.4, seen in public output)."""
+    """A trust policy naming a user or role that does not exist [OUT: seen in public AWS CLI output]."""
     return MalformedPolicyDocument(f'Invalid principal in policy: "{kind}":"{value}"')
 
 
@@ -178,7 +179,8 @@ def access_key_last_used_denied(caller_arn: str, key_id: str) -> AccessDenied:
 
 def aws_managed_denied(caller_arn: str, action: str, arn: str) -> AccessDenied:
     """Changing an AWS managed policy: it belongs to the ``aws`` account, so only a resource-based
-    policy could allow it, and there is none (aws-reference.md §13 phrasing). [PATTERN]"""
+    policy could allow it, and there is none (the phrasing of IAM User Guide, "Troubleshoot access denied error
+    messages", https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html). [PATTERN]"""
     return AccessDenied(
         f"User: {caller_arn} is not authorized to perform: {action} on resource: policy {arn} "
         f"because no resource-based policy allows the {action} action"

@@ -44,7 +44,9 @@ class OwnerKind:
     noun: str  # "User": CreateUser, AttachUserPolicy, UserName
     name_param: Param  # the model's shape for the name member of these operations
     attach_name_param: Param  # Attach/Detach/ListAttached* use userNameType (1-64) for users
-    inline_limit: int  # aggregate inline policy size (aws-reference.md §5)
+    # Aggregate inline policy size: IAM User Guide, "IAM and AWS STS quotas",
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    inline_limit: int
     supplies_boundary: bool  # users and roles supply iam:PermissionsBoundary (Service Authorization Reference)
 
     @property

@@ -4,7 +4,8 @@
   key twice is InvalidInput, and tagging an existing key replaces its value.
   Policy tag keys are case-sensitive (recorded AWS responses, see
   `ostiary.store.tags`).
-- At most 50 tags per entity (aws-reference.md §5): going over is
+- At most 50 tags per entity (IAM User Guide, "IAM and AWS STS quotas",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): going over is
   LimitExceeded ``Cannot exceed quota for TagsPerUser: 50``.
 - Condition keys (Service Authorization Reference): Tag* supply
   ``aws:RequestTag/<k>`` and ``aws:TagKeys``, Untag* ``aws:TagKeys``, and all

@@ -6,7 +6,8 @@ enforcement-code walk, including its same-account table of principal types),
 `access_policies_session` and `reference_policies_elements_principal`.
 
 1. ``sts:GetCallerIdentity`` is always allowed ("No permissions are required to perform this
-   operation", STS API Reference; aws-reference §15).
+   operation", STS API Reference, "GetCallerIdentity",
+   https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
 2. Explicit deny: an applicable Deny in any policy (identity-based, resource-based, boundary,
    session) decides. Resource-based Deny statements apply to every caller their principal covers,
    account-level entries included; ``NotPrincipal`` + ``Deny`` always covers a user or role that
@@ -41,7 +42,9 @@ enforcement-code walk, including its same-account table of principal types),
    permissions boundary is set for the user, then it must allow the sts:AssumeRole action",
    id_roles_update-role-trust-policy); one that names the account needs the identity side as well.
 
-The type named in an implicit deny (aws-reference §13; AWS does not document the choice):
+The type named in an implicit deny. "If multiple policy types deny an authorization request, AWS includes only
+one of those policy types in the error message" (IAM User Guide, "Troubleshoot access denied error messages",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html); which one is not documented. Ours:
 
 - no resource-based grant where one is needed (cross-account, trust policy, callers with no
   identity side): resource-based policy;

@@ -2,7 +2,10 @@
 
 The API layer (IAM, STS, S3 handlers) builds one `RequestContext` per
 authorization question; the engine only reads it. Condition key names are
-case-insensitive (aws-reference.md §9), so `keys` is indexed by the
+case-insensitive ("Context key names are not case-sensitive", IAM User
+Guide, "IAM JSON policy elements: Condition",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html),
+so `keys` is indexed by the
 lower-cased name. Every key maps to a tuple of strings: single-valued keys
 have one value, multivalued keys (``aws:TagKeys``) any number.
 """
@@ -15,7 +18,10 @@ from enum import Enum
 
 
 class PrincipalType(Enum):
-    """Values of ``aws:PrincipalType`` (aws-reference.md §4.4)."""
+    """Values of ``aws:PrincipalType``.
+
+    IAM User Guide, "AWS global condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltype.
+    """
 
     ACCOUNT = "Account"
     USER = "User"
@@ -35,13 +41,15 @@ class PrincipalInfo:
     - `arn`: what GetCallerIdentity returns (the *session* ARN for role sessions).
     - `unique_id`: the entity's unique ID (``AIDA…`` user, ``AROA…`` role for a
       session, the account ID for root); matched against principal IDs that
-      were resolved when a resource-based policy was saved (§12).
+      were resolved when a resource-based policy was saved (IAM User Guide,
+      "AWS JSON policy elements: Principal", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
     - `role_arn`: for role sessions, the role ARN with its path (also the value
       of ``aws:PrincipalArn``).
     - `federated_provider`: for web-identity/SAML callers, the provider ARN or
       the built-in provider name (``accounts.google.com``).
     - `has_boundary`: the user or role has a permissions boundary (matters for
-      NotPrincipal, §8.3).
+      NotPrincipal: IAM User Guide, "AWS JSON policy elements: NotPrincipal",
+      https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
     - `parent_user_arn` / `parent_user_id`: for a federated-user session
       (GetFederationToken), the IAM user who federated; a resource-based policy
       that names that user covers the session, capped by its boundary and

@@ -2,7 +2,8 @@
 
 A decision is never a bare bool: it says whether the request is allowed,
 explicitly denied or implicitly denied, which statements decided it, and
-which policy type the AccessDenied message must name (aws-reference.md §13).
+which policy type the AccessDenied message must name (IAM User Guide,
+"Troubleshoot access denied error messages", https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class Decision:
     effect: Effect
     deciding: tuple[StatementRef, ...] = ()
     denied_by: PolicyType | None = None
-    # The ARN of the denying policy, appended to explicit-deny messages (§13).
+    # The ARN of the denying policy, appended to explicit-deny messages (AWS Security Blog, "Enhanced access denied
+    # error messages with policy ARNs",
+    # https://aws.amazon.com/blogs/security/enhanced-access-denied-error-messages-with-policy-arns/).
     denying_policy_arn: str | None = None
     errors: tuple[StatementRef, ...] = ()
     # Condition keys a statement referenced but the context lacked (for the simulator).

@@ -1,6 +1,7 @@
-"""Decision → the exact AccessDenied text AWS writes (aws-reference §13).
+"""Decision → the exact AccessDenied text AWS writes.
 
-`troubleshoot_access-denied` ("Access denied error messages"):
+IAM User Guide, "Troubleshoot access denied error messages",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html:
 
     User: <principal-arn> is not authorized to perform: <action>[ on resource: <resource>]
         because no <policy-type> allows the <action> action
@@ -9,7 +10,9 @@
 
 "For same-account and same-organization requests" AWS appends the ARN of the denying policy to
 explicit-deny messages; it is left out for cross-account requests and for policies without an
-ARN (inline, resource-based). AssumeRole denials come without the reason clause.
+ARN (inline, resource-based): AWS Security Blog, "Enhanced access denied error messages with
+policy ARNs", https://aws.amazon.com/blogs/security/enhanced-access-denied-error-messages-with-policy-arns/.
+AssumeRole denials come without the reason clause (seen in public AWS CLI output).
 """
 
 from __future__ import annotations

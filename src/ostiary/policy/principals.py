@@ -84,7 +84,7 @@ class PrincipalValue:
     value: str
     kind: Kind
     account: str | None = None
-    unique_id: str | None = None  # the saved unique ID of a user or role ARN (aws-reference §12)
+    unique_id: str | None = None  # the saved unique ID of a user or role ARN (see the module docstring)
 
 
 def classify(type_: str, value: str, principal_ids: Mapping[str, str]) -> PrincipalValue | None:

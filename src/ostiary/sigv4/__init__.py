@@ -19,7 +19,9 @@ Contract with the shell (the server's auth module is the only caller that meets 
     raise sigv4.rejection(signed.service, sigv4.Rejection.EXPIRED_TOKEN)
 
 Errors follow the service in the credential scope: S3 codes for `s3`, the AWS common (Query) errors for everything
-else (see `failures`). Replay inside the ±15 minute window is not prevented, as on AWS (aws-reference §16).
+else (see `failures`). Replay inside the ±15 minute window is not prevented: SigV4 carries no nonce, and AWS bounds
+replay by the request's timestamp alone (IAM User Guide, "AWS Signature Version 4 for API requests",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html).
 """
 
 from ostiary.sigv4.canonical import (

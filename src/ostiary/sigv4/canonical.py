@@ -30,7 +30,9 @@ UNSIGNED_PAYLOAD: Final = "UNSIGNED-PAYLOAD"
 STREAMING_SIGNED: Final = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 STREAMING_SIGNED_TRAILER: Final = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 STREAMING_UNSIGNED_TRAILER: Final = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-# The x-amz-content-sha256 values S3 accepts besides a hex digest (client-compat.md §3.6).
+# The x-amz-content-sha256 values S3 accepts besides a hex digest (Amazon S3 API Reference, "Authenticating
+# Requests: Using the Authorization Header (AWS Signature Version 4)",
+# https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-auth-using-authorization-header.html).
 PAYLOAD_SENTINELS: Final = frozenset(
     {UNSIGNED_PAYLOAD, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER}
 )

@@ -1,4 +1,8 @@
-"""Which wire error AWS sends for which SigV4 failure, per service family (aws-reference.md §6.2, §6.5, §6.6).
+"""Which wire error AWS sends for which SigV4 failure, per service family.
+
+The codes: IAM API Reference, "Common Errors" (https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html),
+STS API Reference, "Common Errors" (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html) and
+Amazon S3 API Reference, "Error responses" (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
 
 S3 answers with its own codes and extra ``<Error>`` elements. Every other service (IAM, STS, and any service name
 the scope may carry) answers with the AWS common errors of the Query protocol: the generic SigV4 rules of the AWS
@@ -257,7 +261,7 @@ def failure(service: str, kind: Failure, **fields: str) -> errors.AwsError:
 class Rejection(enum.Enum):
     """Failures the shell finds when it looks up the access key or the session token."""
 
-    UNKNOWN_ACCESS_KEY = enum.auto()  # unknown, inactive or deleted: the same answer (aws-reference §17)
+    UNKNOWN_ACCESS_KEY = enum.auto()  # unknown, inactive or deleted: the same answer, as AWS gives (observed)
     INVALID_TOKEN = enum.auto()  # malformed, tampered, foreign, or missing for an ASIA key
     EXPIRED_TOKEN = enum.auto()
 

@@ -57,7 +57,9 @@ def string_to_sign_of(signed: SignedRequest, body_sha256: str | None = None) -> 
 
 
 def _check_skew(signed: SignedRequest, now: dt.datetime) -> None:
-    # ±15 minutes (aws-reference §16). IAM/STS wording and format recorded from AWS, e.g.
+    # ±15 minutes, as S3 and STS enforce it (S3's RequestTimeTooSkewed reports MaxAllowedSkewMilliseconds 900000;
+    # the rule: IAM User Guide, "AWS Signature Version 4 for API requests", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html).
+    # IAM/STS wording and format recorded from AWS, e.g.
     # "Signature expired: 20160609T184512Z is now earlier than 20160610T013008Z (20160610T014508Z - 15 min.)"
     # (devsecops/bootcamp#101) and "Signature not yet current: 20210502T183640Z is still later than
     # 20210502T175140Z (20210502T173640Z + 15 min.)".
@@ -102,7 +104,7 @@ def _check_presigned_window(signed: SignedRequest, now: dt.datetime) -> None:
                 ServerTime=_extended(now),
             )
         _check_skew(signed, now)
-    # X-Amz-Expires=0 leaves no lifetime at all: expired at once (ceph/s3-tests expects 403, aws-reference §16).
+    # X-Amz-Expires=0 leaves no lifetime at all: expired at once (ceph/s3-tests expects 403).
     if now > deadline or expires == 0:
         if s3:
             # Recorded S3 response (aws/aws-sdk-php#1333): AccessDenied "Request has expired" + three elements.
@@ -124,7 +126,8 @@ def _byte_dump(text: str) -> str:
 def _mismatch(signed: SignedRequest, string_to_sign: str, canonical: str) -> errors.AwsError:
     if family_of(signed.service) is Family.QUERY:
         return errors.SignatureDoesNotMatch()
-    # S3 echoes what it computed (aws-reference §6.5), with byte dumps as space-separated hex pairs.
+    # S3 echoes what it computed, with byte dumps as space-separated hex pairs, as AWS sends them (the code:
+    # Amazon S3 API Reference, "Error responses", https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
     return errors.S3SignatureDoesNotMatch(
         AWSAccessKeyId=signed.access_key_id,
         StringToSign=string_to_sign,

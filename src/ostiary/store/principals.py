@@ -3,8 +3,9 @@
 Functions take an open `Connection` (from `Store.read` or `Store.write`) so a
 handler composes several of them in one transaction. Lookups by name are
 case-insensitive (``name_key``), as IAM names are unique per account
-regardless of case (aws-reference.md §4.1); results keep the case given at
-creation. Lists come back in a stable order (by ``name_key``), which the IAM
+regardless of case ("They aren't distinguished by case", IAM User Guide, "IAM
+and AWS STS quotas", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+Results keep the case given at creation. Lists come back in a stable order (by ``name_key``), which the IAM
 layer's pagination relies on.
 """
 
@@ -357,7 +358,10 @@ def update_role(conn: Connection, role_id: str, *, description: str | None, max_
 
 
 def set_role_trust_policy(conn: Connection, role_id: str, document: str, principal_ids: dict[str, str]) -> None:
-    """The trust policy exactly as sent, and the unique IDs its principal ARNs resolve to now (§12)."""
+    """The trust policy exactly as sent, and the unique IDs its principal ARNs resolve to now.
+
+    IAM User Guide, "AWS JSON policy elements: Principal", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html.
+    """
     conn.execute(
         update(roles)
         .where(roles.c.role_id == role_id)

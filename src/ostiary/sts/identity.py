@@ -1,7 +1,11 @@
 """GetCallerIdentity, GetAccessKeyInfo and DecodeAuthorizationMessage.
 
-GetCallerIdentity "needs no permission and cannot be denied" (aws-reference.md
-§15): it never consults the policy engine. Authentication still applies.
+GetCallerIdentity needs no permission and cannot be denied ("No permissions are
+required to perform this operation. If an administrator attaches a policy to your
+identity that explicitly denies access to the sts:GetCallerIdentity action, you can
+still perform this operation", STS API Reference, "GetCallerIdentity",
+https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+It never consults the policy engine. Authentication still applies.
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ def get_access_key_info(call: Call) -> dict[str, Any]:
 
 def decode_authorization_message(call: Call) -> dict[str, Any]:
     call.authorize("sts:DecodeAuthorizationMessage")
-    # IAM, STS and S3 never encode their AccessDenied reasons (aws-reference.md §13), so no message
+    # IAM, STS and S3 never encode their AccessDenied reasons (observed on AWS; only some services do, STS API
+    # Reference, "DecodeAuthorizationMessage",
+    # https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html), so no message
     # this server could be asked to decode exists.
     raise InvalidAuthorizationMessageException("The encoded message is not valid.")
 

@@ -5,7 +5,8 @@
   hour (STS API Reference, GetSessionToken, DurationSeconds).
 - GetFederationToken needs ``sts:GetFederationToken``; the federated user's
   permissions are the user's identity policies ∩ the session policies, and no
-  session policy means no permissions (aws-reference.md §2.2).
+  session policy means no permissions (STS API Reference, "GetFederationToken",
+  https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
 - Neither may be called with session credentials: "Cannot call GetSessionToken
   with session credentials" (AccessDenied, seen in public SDK output).
 """
