@@ -1,4 +1,5 @@
-"""The classic STS flow, to the letter, with the real AWS CLI: ../shared/acceptance/classic_flow.py."""
+"""The classic STS flow, to the letter, with the real AWS CLI: the acceptance script classic_flow.py from the shared
+test-data directory (`tests.support.SHARED`), run against a live server."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The AWS SDK for JavaScript v3 against a live server: tests/js/flow.mjs runs IAM, STS and S3 with the SDK's own
 signer and parsers and prints what it saw; these tests check it.
 
-What the JS SDK needs that botocore forgives (../shared/docs/client-compat.md §3-§4): `<member>` lists, the
+What the JS SDK needs that botocore forgives (observed with botocore 1.44 and the JS SDK v3): `<member>` lists, the
 `<{Op}Result>` wrapper, strict ISO 8601 timestamps, URL-encoded policy documents returned verbatim, path-style S3
 with `?x-id=` and trailing slashes, and aws-chunked STREAMING-UNSIGNED-PAYLOAD-TRAILER bodies for streams.
 
@@ -311,7 +311,8 @@ def test_s3_session_reads_but_may_not_write(flow: dict[str, Any], server: Server
 
 def test_s3_deletes(flow: dict[str, Any]) -> None:
     s3 = flow["s3"]
-    # A HEAD error has no body: the SDK names it after the status (client-compat.md §4.3).
+    # A HEAD error has no body (Amazon S3 API Reference, "HeadObject",
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html): the SDK names it after the status.
     missing = s3["missingAfterDelete"]
     assert (missing["name"], missing["status"], missing["fault"]) == ("NotFound", 404, "client")
     assert s3["deleteBucket"] == {"status": 204}

@@ -4,9 +4,10 @@ Sources: IAM User Guide access_policies_boundaries ("Evaluating effective permis
 identity ∩ boundary; "Within the same account, resource-based policies that grant permissions to an IAM
 user ARN ... are not limited by an implicit deny in a permissions boundary"; a grant to the role ARN is),
 access_policies_session (a resource-based grant to the role ARN is added before the session is created and
-is capped by the session policy; a grant to the session ARN is not), troubleshoot_access-denied and
-aws-reference.md §13 (the AccessDenied phrases, and ": <policy-arn>" after explicit denies in same-account
-requests).
+is capped by the session policy; a grant to the session ARN is not), troubleshoot_access-denied (the
+AccessDenied phrases, https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html)
+and the AWS Security Blog post "Enhanced access denied error messages with policy ARNs" (": <policy-arn>" after
+explicit denies in same-account requests, https://aws.amazon.com/blogs/security/enhanced-access-denied-error-messages-with-policy-arns/).
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ and cross-account access that needs both sides.
 Sources: Amazon S3 User Guide example-bucket-policies (public read with "Principal": "*", enforcing TLS with
 aws:SecureTransport), IAM User Guide reference_policies_evaluation-logic_policy-eval-basics (a same-account
 resource-based grant to a user ARN needs no identity policy) and reference_policies_evaluation-logic-cross-account
-(both the bucket policy and the caller's identity policy must allow), aws-reference.md §13 (S3 gives "Access
-Denied" without details to anonymous and cross-account callers).
+(both the bucket policy and the caller's identity policy must allow), Amazon S3 User Guide troubleshoot-403-errors
+(S3 gives the detailed message only within the bucket owner's account or organization, so anonymous and
+cross-account callers get "Access Denied", https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html).
 """
 
 from __future__ import annotations
@@ -273,7 +274,8 @@ def test_anonymous_access_with_referer_and_source_ip_conditions(kit: Kit) -> Non
 
 def test_bucket_restricted_to_one_role_by_aws_userid(kit: Kit) -> None:
     """The AWS Security Blog pattern "How to restrict Amazon S3 bucket access to a specific IAM role": Deny
-    everyone whose aws:userid is not the role's ROLEID:* (its sessions) or the root user's (the account ID, §4.4)."""
+    everyone whose aws:userid is not the role's ROLEID:* (its sessions) or the root user's (the account ID: IAM User
+    Guide, "IAM policy elements: Variables and tags", principal table, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable)."""
     user = kit.user(allow("s3:*"))
     role = kit.role(trust(user.arn), policy=[allow("s3:*")])
     bucket = named_bucket(

@@ -151,8 +151,9 @@ def test_token_issue_time_exists_only_for_temporary_credentials(kit: Kit) -> Non
 
 
 def test_principal_arn_of_a_role_session_is_the_role_arn_with_its_path(kit: Kit) -> None:
-    """aws:PrincipalArn for a role session is the role's ARN, path included (aws-reference.md §4.4); a bucket
-    policy can allow a whole path of roles with it, and aws:PrincipalAccount is the caller's account."""
+    """aws:PrincipalArn for a role session is the role's ARN, path included; a bucket policy can allow a whole
+    path of roles with it, and aws:PrincipalAccount is the caller's account (IAM User Guide, "AWS global condition
+    context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn)."""
     user = kit.user()
     team = kit.role(trust(user.arn), path="/team/", policy=[allow("s3:GetObject")])
     outsider = kit.role(trust(user.arn), path="/other/", policy=[allow("s3:GetObject")])
@@ -280,7 +281,8 @@ def test_multi_factor_auth_present_with_bool_and_bool_if_exists(kit: Kit) -> Non
 
 def test_principal_type_of_federated_and_get_session_token_callers(kit: Kit) -> None:
     """aws:PrincipalType is FederatedUser for GetFederationToken sessions and User for GetSessionToken ones
-    (reference_policies_condition-keys, aws:PrincipalType; aws-reference.md §4.4)."""
+    (IAM User Guide, "AWS global condition context keys", aws:PrincipalType,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltype)."""
     user = kit.user(
         allow("sts:GetFederationToken"),
         allow("s3:ListAllMyBuckets", **cond("StringEquals", "aws:PrincipalType", ["User", "FederatedUser"])),

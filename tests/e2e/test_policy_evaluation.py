@@ -3,8 +3,10 @@ AccessDenied texts, and GetCallerIdentity that nothing can deny.
 
 Sources: IAM User Guide reference_policies_evaluation-logic (explicit deny overrides any allow),
 reference_policies_elements_notaction / _notresource / _action (wildcards, case-insensitive actions),
-troubleshoot_access-denied and aws-reference.md §13 (message texts; ": <policy-arn>" after an explicit deny
-for same-account requests; IAM writes "on resource: user NAME"), STS API Reference GetCallerIdentity ("No
+troubleshoot_access-denied (message texts, https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html),
+the AWS Security Blog post "Enhanced access denied error messages with policy ARNs" (": <policy-arn>" after an
+explicit deny for same-account requests, https://aws.amazon.com/blogs/security/enhanced-access-denied-error-messages-with-policy-arns/),
+public AWS output (IAM writes "on resource: user NAME"), STS API Reference GetCallerIdentity ("No
 permissions are required to perform this operation. If an administrator attaches a policy to your identity
 that explicitly denies access to the sts:GetCallerIdentity action, you can still perform this operation").
 """
@@ -197,8 +199,8 @@ def test_wildcards_in_actions_and_resources(kit: Kit) -> None:
 
 
 def test_iam_denials_name_the_user_resource(kit: Kit) -> None:
-    """ "... is not authorized to perform: iam:CreateAccessKey on resource: user alice ..." (aws-reference.md §13,
-    seen in public AWS output)."""
+    """ "... is not authorized to perform: iam:CreateAccessKey on resource: user alice ..." (seen in public AWS
+    output)."""
     target = kit.user()
     caller = kit.user()
     error = error_of(caller.creds.iam.create_access_key, UserName=target.name)

@@ -2,8 +2,9 @@
 
 Sources: IAM User Guide id_roles_use_revoke-sessions ("Revoking IAM role temporary security credentials":
 the console attaches the inline policy AWSRevokeOlderSessions, which denies all actions to sessions whose
-aws:TokenIssueTime is before the revocation; sessions created later are unaffected) and aws-reference.md §14
-(long-term keys carry no aws:TokenIssueTime, so they are unaffected).
+aws:TokenIssueTime is before the revocation; sessions created later are unaffected) and "AWS global condition
+context keys" (aws:TokenIssueTime is present only for temporary credentials, so long-term keys are unaffected,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tokenissuetime).
 """
 
 from __future__ import annotations

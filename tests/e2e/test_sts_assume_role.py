@@ -2,7 +2,9 @@
 
 Sources: STS API Reference, AssumeRole (Credentials, AssumedRoleUser, DurationSeconds, Policy,
 PolicyArns, PackedPolicySize); IAM User Guide id_roles_use (session durations) and
-id_roles_terms-and-concepts (role chaining); aws-reference.md §2-§4, §13.
+id_roles_terms-and-concepts (role chaining) and reference_identifiers (ARNs and unique IDs,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html); AccessDenied texts as seen in public
+AWS CLI output.
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ def test_session_has_the_roles_permissions_not_the_users(kit: Kit) -> None:
 
 
 def test_duration_over_the_roles_maximum_is_a_validation_error(kit: Kit) -> None:
-    """Over MaxSessionDuration: ValidationError 400 with AWS's text (aws-reference.md §3)."""
+    """Over MaxSessionDuration: ValidationError 400 with AWS's text (STS API Reference, "AssumeRole",
+    DurationSeconds, https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)."""
     user = kit.user()
     role = kit.role(trust(user.arn))
     error = error_of(user.creds.sts.assume_role, RoleArn=role.arn, RoleSessionName="long", DurationSeconds=3601)
@@ -188,7 +191,7 @@ def test_root_cannot_assume_a_role(kit: Kit) -> None:
 def test_denied_assume_role_names_the_role_arn_with_its_path_and_no_reason(kit: Kit) -> None:
     """AssumeRole denials read "User: <arn> is not authorized to perform: sts:AssumeRole on resource: <role arn>".
 
-    aws-reference.md §13 (AssumeRole denials come without a reason clause; the role ARN includes its path);
+    Public AWS CLI output (AssumeRole denials come without a reason clause; the role ARN includes its path);
     IAM User Guide troubleshoot_roles.
     """
     user = kit.user()

@@ -2,8 +2,8 @@
 
 Sources: IAM User Guide reference_policies_evaluation-logic-cross-account ("you attach a resource-based
 policy to the resource that you want to share. You must also attach an identity-based policy to the
-identity that acts as the principal in the request") and id_roles_common-scenarios_aws-accounts;
-aws-reference.md §8.4 (both sides must allow; an explicit deny on either side denies).
+identity that acts as the principal in the request") and id_roles_common-scenarios_aws-accounts:
+both sides must allow, and an explicit deny on either side denies.
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def test_cross_account_role_chaining_back_home(a: Kit, b: Kit) -> None:
 
 
 def test_a_session_in_b_has_no_access_to_as_buckets(a: Kit, b: Kit) -> None:
-    """S3 gives cross-account callers the plain "Access Denied" (aws-reference.md §13)."""
+    """S3 gives cross-account callers the plain "Access Denied" (Amazon S3 User Guide, "Troubleshoot access denied
+    (403 Forbidden) errors in Amazon S3", https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html)."""
     bucket = a.bucket(objects={"k": b"in-a"})
     user = a.user(allow("sts:AssumeRole"))
     role = b.role(trust(user.arn), policy=[allow("s3:*")])

@@ -1,12 +1,15 @@
 """Credential lifecycle: tampered tokens, missing tokens, key status, deleted and re-created roles.
 
-Sources: aws-reference.md §6.2, §6.5, §6.6 and §17 (security behaviours); AWS Common Errors pages
-(InvalidClientTokenId "The security token included in the request is invalid."); Amazon S3 API Reference,
-Error responses (InvalidToken "The provided token is malformed or otherwise invalid.", InvalidAccessKeyId
-"The AWS Access Key Id you provided does not exist in our records."); IAM User Guide
+Sources: AWS Common Errors pages (InvalidClientTokenId "The security token included in the request is invalid.",
+https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html); Amazon S3 API Reference, Error responses
+(InvalidToken "The provided token is malformed or otherwise invalid.", InvalidAccessKeyId "The AWS Access Key Id
+you provided does not exist in our records.", https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html);
+IAM User Guide
 id_credentials_temp_control-access ("permissions ... are evaluated each time a request is made with the
 temporary credentials") and reference_policies_elements_principal ("If you delete the role and then
-create it again ... the new role has a different principal ID").
+create it again ... the new role has a different principal ID"). AWS answers an unknown, an inactive and a deleted
+key alike, so existence is not revealed (observed on AWS); ostiary's session tokens are bound to their ASIA key
+(docs/design.md, "Tokens and keys").
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ def test_temporary_key_without_its_token_is_invalid(kit: Kit) -> None:
 
 
 def test_token_of_another_session_is_invalid(kit: Kit) -> None:
-    """Tokens are bound to their ASIA key: swapping tokens between sessions fails (aws-reference.md §17)."""
+    """Tokens are bound to their ASIA key: swapping tokens between sessions fails (docs/design.md, "Tokens and
+    keys")."""
     first, bucket = reader_session(kit)
     second, _ = reader_session(kit)
     swapped = Creds(kit.server, first.access_key_id, first.secret_access_key, second.session_token)
@@ -93,7 +97,7 @@ def test_wrong_secret_for_a_session_is_a_signature_mismatch(kit: Kit) -> None:
 
 
 def test_deactivated_key_stops_at_once_and_works_again_when_reactivated(kit: Kit) -> None:
-    """An Inactive key is answered like an unknown one (aws-reference.md §17)."""
+    """An Inactive key is answered like an unknown one (observed on AWS: existence is not revealed)."""
     bucket = kit.bucket(objects={"k": b"v"})
     user = kit.user(allow("s3:GetObject", f"arn:aws:s3:::{bucket}/*"))
     assert user.creds.sts.get_caller_identity()["Arn"] == user.arn
@@ -182,7 +186,9 @@ def test_recreated_user_is_not_trusted_by_a_trust_policy_saved_for_the_old_one(k
 
 def test_presigned_url_with_session_credentials_follows_the_session(kit: Kit) -> None:
     """A SigV4 presigned URL signed with a role session carries its token and stops working when the session
-    loses its permissions (aws-reference.md §16-§17)."""
+    loses its permissions ("If you created a presigned URL by using a temporary credential, the URL expires when the
+    credential expires", Amazon S3 User Guide, "Sharing objects with presigned URLs",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html)."""
     session, bucket = reader_session(kit)
     presigner = session.client("s3", signature_version="s3v4")
     url = presigner.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=300)
@@ -238,7 +244,7 @@ def test_new_default_versions_of_managed_policies_apply_at_once(kit: Kit) -> Non
 
 def test_unsigned_sts_and_iam_requests_are_missing_authentication(kit: Kit) -> None:
     """Signed-only actions sent unsigned: MissingAuthenticationToken 403 "Request is missing Authentication
-    Token" (aws-reference.md §6.2, §6.6) -- GetCallerIdentity included."""
+    Token" (STS API Reference, "Common Errors", MissingAuthenticationToken) -- GetCallerIdentity included."""
     for service, call, args in (
         ("sts", "get_caller_identity", {}),
         ("sts", "assume_role", {"RoleArn": f"arn:aws:iam::{kit.account}:role/any-role", "RoleSessionName": "s1"}),

@@ -97,7 +97,8 @@ def is_access_denied(call: Callable[..., Any], *args: Any, **kwargs: Any) -> boo
 
 
 def denied_message(principal_arn: str, action: str, resource: str | None = None, reason: str | None = None) -> str:
-    """AWS's AccessDenied text (aws-reference.md §13, IAM User Guide troubleshoot_access-denied)."""
+    """AWS's AccessDenied text (IAM User Guide, "Troubleshoot access denied error messages",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html)."""
     text = f"User: {principal_arn} is not authorized to perform: {action}"
     if resource is not None:
         text += f" on resource: {resource}"

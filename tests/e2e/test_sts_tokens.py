@@ -264,8 +264,11 @@ def test_root_federated_user_has_the_session_policys_permissions(kit: Kit) -> No
     credentials of an AWS account root user ... we do not recommend it", STS API Reference). The federated
     session's permissions are the caller's permissions ∩ the session policy (IAM User Guide
     id_credentials_temp_control-access_getfederationtoken), and the root user "has full access"
-    (reference_policies_evaluation-logic_policy-eval-denyallow; aws-reference.md §8.5: the credentials root
-    mints "cannot be restricted by attaching IAM policies"). So the session policy alone decides.
+    (reference_policies_evaluation-logic_policy-eval-denyallow), whose GetFederationToken credentials cannot be
+    restricted by IAM policies ("you cannot change the permissions for the temporary security credentials that were
+    created by calling GetFederationToken or GetSessionToken while signed in as the root user", IAM User Guide,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html).
+    So the session policy alone decides.
     """
     bucket = kit.bucket(objects={"k": b"v"})
     federated = session_creds(

@@ -3,8 +3,9 @@
 Sources:
 - IAM User Guide reference_policies_evaluation-logic_policy-eval-basics ("IAM role trust policies and KMS
   key policies are exceptions ... because they must explicitly allow access for principals") and
-  aws-reference.md §8.3: in the same account a trust policy naming the caller's ARN is enough by itself; one
-  naming the account delegates to the caller's identity policies.
+  reference_policies_elements_principal (naming an account "delegates permissions to the account"): in the same
+  account a trust policy naming the caller's ARN is enough by itself; one naming the account delegates to the
+  caller's identity policies.
 - IAM User Guide reference_policies_iam-condition-keys (sts:ExternalId, sts:RoleSessionName,
   sts:SourceIdentity, sts:TransitiveTagKeys), id_session-tags (sts:TagSession, aws:PrincipalTag for session
   tags, transitive tags in role chains), id_credentials_temp_control-access_monitor (source identity persists
@@ -273,7 +274,8 @@ def test_transitive_tag_keys_must_be_session_tags(kit: Kit) -> None:
 
 
 def test_trust_naming_a_role_lets_its_sessions_assume(kit: Kit) -> None:
-    """A role's sessions are trusted through the role ARN (aws-reference.md §12)."""
+    """A role's sessions are trusted through the role ARN (IAM User Guide, "AWS JSON policy elements: Principal",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html)."""
     user = kit.user()
     first = kit.role(trust(user.arn), policy=[allow("sts:AssumeRole")])
     second = kit.role(trust(first.arn))

@@ -2,7 +2,8 @@
 
 AWS validates the service model's constraints before anything else and answers ValidationError 400 with
 "1 validation error detected: Value '<v>' at '<member>' failed to satisfy constraint: <constraint>".
-Texts: aws-reference.md §6.4 (recorded from AWS: the roleSessionName pattern and "<arn> is invalid");
+Texts: recorded AWS responses in localstack's tests/aws/services/sts snapshots (the roleSessionName pattern and
+"<arn> is invalid");
 the durationSeconds texts as real AWS returned them, quoted in mysql/mysql-shell's tests ("Value '123' at
 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900") and
 gravitational/teleport's tests ("Value '86400' at 'durationSeconds' failed to satisfy constraint: Member must

@@ -1,4 +1,5 @@
-"""Query responses as botocore and the JS SDK read them (client-compat.md §4.1, §4.2)."""
+"""Query responses as botocore and the JS SDK read them (Smithy, "AWS query protocol",
+https://smithy.io/2.0/aws/protocols/aws-query-protocol.html; observed with botocore 1.44 and the JS SDK v3)."""
 
 from __future__ import annotations
 

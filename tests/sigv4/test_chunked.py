@@ -10,7 +10,9 @@ from ostiary import errors, sigv4
 from ostiary.sigv4 import canonical as c
 from ostiary.sigv4 import checksums
 
-# client-compat.md §3.6: botocore's unsigned-trailer body for "hello-world\n" after HTTP de-chunking.
+# botocore's unsigned-trailer body for "hello-world\n" after HTTP de-chunking (observed with botocore 1.44 over
+# HTTPS; the format: Amazon S3 API Reference, "Signature calculations for trailing headers (chunked uploads)",
+# https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html).
 HELLO = b"c\r\nhello-world\n\r\n0\r\nx-amz-checksum-crc32:zt9a7Q==\r\n\r\n"
 KEY = c.signing_key("secret", "20261127", "us-east-1", "s3")
 TIMESTAMP, SCOPE, SEED = "20261127T120000Z", "20261127/us-east-1/s3/aws4_request", "a" * 64
