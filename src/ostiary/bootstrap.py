@@ -8,7 +8,13 @@
 - The default account and its root access key come from ``OSTIARY_ACCOUNT_ID``,
   ``OSTIARY_ROOT_ACCESS_KEY_ID`` and ``OSTIARY_ROOT_SECRET_ACCESS_KEY``; what is
   not given is generated on first start, printed once and kept in
-  ``<data dir>/credentials.env`` with mode 0600 (design.md, decision 6).
+  ``<data dir>/credentials.env`` with mode 0600.
+- A start that cannot succeed stops before it creates anything: the database is
+  reached, the data directory written to and the master key checked against the
+  database's fingerprint before a key file is written or the schema migrated.
+
+Settings arrive as `ostiary.settings.Settings`; a plain environment mapping is
+read through the same settings table.
 """
 
 from __future__ import annotations
@@ -18,23 +24,25 @@ import binascii
 import dataclasses
 import datetime as dt
 import os
-import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, Engine, insert, inspect, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ostiary import ids
 from ostiary.ids import Rng
 from ostiary.model import KeyStatus
 from ostiary.secretbox import MASTER_KEY_BYTES, SecretBox
-from ostiary.store import Store, create_database_engine, sqlite_url
-from ostiary.store.migrate import upgrade
+from ostiary.settings import Settings
+from ostiary.store import Store, create_database_engine, describe_failure, sqlite_url
+from ostiary.store.migrate import lock_for_migration, upgrade_connection
 from ostiary.store.principals import get_access_key, get_account, insert_access_key, insert_account
 from ostiary.store.schema import access_keys, meta
 
-ACCESS_KEY_ID = re.compile(r"[A-Z0-9]{16,128}")
+_FINGERPRINT = "master_key_fingerprint"
 
 
 class StartupError(Exception):
@@ -49,6 +57,16 @@ class RootCredentials:
     created: bool
 
 
+def _settings(source: Settings | Mapping[str, str]) -> Settings:
+    return source if isinstance(source, Settings) else Settings.from_sources({}, source)
+
+
+def os_reason(error: OSError) -> str:
+    """The operating system's reason, as our messages write it: "address already in use"."""
+    reason = error.strerror or str(error) or type(error).__name__
+    return reason[:1].lower() + reason[1:]
+
+
 def _write_private(path: Path, text: str) -> None:
     temporary = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -59,44 +77,92 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def load_master_key(data_dir: Path, environ: Mapping[str, str], rng: Rng) -> bytes:
-    given = environ.get("OSTIARY_MASTER_KEY")
-    if given:
-        return _decode_key(given, "OSTIARY_MASTER_KEY")
-    path = data_dir / "master.key"
-    if path.exists():
-        return _decode_key(path.read_text().strip(), str(path))
-    key = rng(MASTER_KEY_BYTES)
-    _write_private(path, base64.b64encode(key).decode("ascii") + "\n")
-    return key
-
-
 def _decode_key(text: str, origin: str) -> bytes:
     try:
         key = base64.b64decode(text, validate=True)
-    except binascii.Error as exc:
-        raise StartupError(f"the master key in {origin} is not base64") from exc
+    except binascii.Error:
+        raise StartupError(f"the master key in {origin} is not base64") from None
     if len(key) != MASTER_KEY_BYTES:
         raise StartupError(f"the master key in {origin} must be {MASTER_KEY_BYTES} bytes, base64-encoded")
     return key
 
 
-def open_store(data_dir: Path, database_url: str | None, environ: Mapping[str, str], rng: Rng) -> Store:
-    """Create the data directory, migrate the database and check the master key."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    engine = create_database_engine(database_url or sqlite_url(data_dir))
-    upgrade(engine)
-    box = SecretBox(load_master_key(data_dir, environ, rng))
+def _prepare_data_dir(data_dir: Path) -> None:
+    """Create the data directory and prove it can be written, before anything goes into it."""
+    try:
+        if data_dir.exists() and not data_dir.is_dir():
+            raise NotADirectoryError(0, "not a directory")
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as exc:
+        raise StartupError(f"cannot use the data directory {data_dir}: {os_reason(exc)}") from None
+
+
+def _stored_fingerprint(conn: Connection) -> str | None:
+    if not inspect(conn).has_table(meta.name):
+        return None
+    row = conn.execute(select(meta.c.value).where(meta.c.name == _FINGERPRINT)).first()
+    return None if row is None else str(row.value)
+
+
+def _open_with_key(engine: Engine, data_dir: Path, given: bytes | None, rng: Rng) -> SecretBox:
+    """Check the master key against the database's fingerprint, then migrate; one transaction, one lock."""
+    path = data_dir / "master.key"
     with engine.begin() as conn:
-        row = conn.execute(select(meta.c.value).where(meta.c.name == "master_key_fingerprint")).first()
-        if row is None:
-            conn.execute(insert(meta).values(name="master_key_fingerprint", value=box.fingerprint))
-        elif row.value != box.fingerprint:
-            engine.dispose()
+        lock_for_migration(conn)
+        stored = _stored_fingerprint(conn)
+        generated = False
+        if given is not None:
+            key, origin = given, "OSTIARY_MASTER_KEY"
+        elif path.exists():
+            try:
+                text = path.read_text().strip()
+            except OSError as exc:
+                raise StartupError(f"cannot read the master key in {path}: {os_reason(exc)}") from None
+            key, origin = _decode_key(text, str(path)), str(path)
+        elif stored is not None:
             raise StartupError(
-                "the master key does not match the one this database was created with "
+                f"this database was created with a master key, and there is none in {path}: "
+                "set OSTIARY_MASTER_KEY or restore master.key in the data directory"
+            )
+        else:
+            key, origin, generated = rng(MASTER_KEY_BYTES), str(path), True
+        box = SecretBox(key)
+        if stored is not None and stored != box.fingerprint:
+            raise StartupError(
+                f"the master key in {origin} does not match the one this database was created with "
                 "(set OSTIARY_MASTER_KEY or restore master.key in the data directory)"
             )
+        if generated:
+            # Kept before the database remembers its fingerprint: a key the database knows is never lost.
+            _write_private(path, base64.b64encode(key).decode("ascii") + "\n")
+        upgrade_connection(conn)
+        if stored is None:
+            conn.execute(insert(meta).values(name=_FINGERPRINT, value=box.fingerprint))
+    return box
+
+
+def open_store(data_dir: Path, database_url: str | None, settings: Settings | Mapping[str, str], rng: Rng) -> Store:
+    """Reach the database, prepare the data directory, check the master key, and migrate.
+
+    A missing driver or an unreachable database (`DatabaseUnavailable`), a data directory that cannot be
+    written or a wrong master key (`StartupError`) stop here with one line, having created nothing.
+    """
+    given = _settings(settings).master_key
+    engine = create_database_engine(database_url or sqlite_url(data_dir))
+    try:
+        if engine.dialect.name != "sqlite":
+            with engine.connect():  # reachable, before anything is created locally
+                pass
+        _prepare_data_dir(data_dir)
+        box = _open_with_key(engine, data_dir, given, rng)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise describe_failure(engine, exc) from None
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(engine, box, data_dir)
 
 
@@ -126,19 +192,14 @@ def create_account(
     return RootCredentials(account, key_id, secret, created=True)
 
 
-def ensure_default_account(store: Store, environ: Mapping[str, str], rng: Rng, now: dt.datetime) -> RootCredentials:
+def ensure_default_account(
+    store: Store, settings: Settings | Mapping[str, str], rng: Rng, now: dt.datetime
+) -> RootCredentials:
     """The default account and its root key, created on first start."""
-    wanted_account = environ.get("OSTIARY_ACCOUNT_ID") or None
-    wanted_key = environ.get("OSTIARY_ROOT_ACCESS_KEY_ID") or None
-    wanted_secret = environ.get("OSTIARY_ROOT_SECRET_ACCESS_KEY") or None
-    if wanted_account is not None and not ids_ok(wanted_account):
-        raise StartupError(f"OSTIARY_ACCOUNT_ID must be 12 digits, not `{wanted_account}`")
-    if (wanted_key is None) != (wanted_secret is None):
-        raise StartupError("set both OSTIARY_ROOT_ACCESS_KEY_ID and OSTIARY_ROOT_SECRET_ACCESS_KEY, or neither")
-    if wanted_key is not None and not ACCESS_KEY_ID.fullmatch(wanted_key):
-        raise StartupError("OSTIARY_ROOT_ACCESS_KEY_ID must be 16 to 128 upper-case letters and digits")
-    if wanted_secret is not None and len(wanted_secret) < 16:
-        raise StartupError("OSTIARY_ROOT_SECRET_ACCESS_KEY must be at least 16 characters")
+    given = _settings(settings)
+    wanted_account = given.account_id
+    wanted_key = given.root_access_key_id
+    wanted_secret = given.root_secret_access_key
     with store.read() as conn:
         row = conn.execute(select(meta.c.value).where(meta.c.name == "default_account")).first()
     if row is None:
@@ -165,10 +226,6 @@ def default_account(store: Store) -> str:
     if row is None:
         raise StartupError("this data directory has no default account yet: run `ostiary serve` once")
     return str(row.value)
-
-
-def ids_ok(account: str) -> bool:
-    return len(account) == 12 and account.isdigit()
 
 
 def _ensure_root_key(store: Store, rng: Rng, now: dt.datetime, account: str, key_id: str, secret: str) -> None:

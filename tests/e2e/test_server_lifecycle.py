@@ -153,7 +153,7 @@ def test_configured_root_credentials_and_a_wrong_master_key(tmp_path: Path) -> N
         check=False,
     )
     assert refused.returncode == 2
-    assert "the master key does not match" in refused.stderr
+    assert "does not match the one this database was created with" in refused.stderr
 
     other = subprocess.run(
         [*OSTIARY, "serve", "--port", str(port), "--data-dir", str(data)],

@@ -1,4 +1,9 @@
-"""The ``ostiary`` command: ``serve``, ``accounts create|list``, ``roles revoke-sessions``."""
+"""The ``ostiary`` command: ``serve``, ``accounts create|list``, ``roles revoke-sessions``.
+
+The one place that reads the process environment: it hands it, with the flags, to
+`Settings.from_sources`. Whatever stops a start (a bad setting, a taken port, a missing driver, an
+unreachable database, a wrong master key) is one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ import datetime as dt
 import logging
 import os
 import signal
+import socket
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 
 import uvicorn
 
@@ -21,77 +27,109 @@ from ostiary.bootstrap import (
     default_account,
     ensure_default_account,
     open_store,
+    os_reason,
 )
 from ostiary.revocation import REVOKE_POLICY_NAME, revoke_role_sessions
 from ostiary.server.app import App
 from ostiary.server.pipeline import Pipeline
-from ostiary.store import Store
+from ostiary.settings import SETTINGS, Settings, SettingsError, parse_account_id
+from ostiary.store import DatabaseUnavailable, Store
 from ostiary.store.keyring import KeyRing
 from ostiary.store.objects import BlobStore
 from ostiary.store.principals import list_accounts
+
+# uvicorn's own default backlog ("--backlog", https://www.uvicorn.org/settings/#implementation).
+LISTEN_BACKLOG = 2048
+# What stops a start with one line on stderr.
+ONE_LINE_ERRORS = (SettingsError, StartupError, DatabaseUnavailable)
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _add_storage(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("OSTIARY_DATA_DIR", ".ostiary")),
-        help="where the SQLite database, object bytes and the master key live (default: ./.ostiary)",
-    )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("OSTIARY_DATABASE_URL"),
-        help="postgresql://… to share state between nodes (default: SQLite in the data directory)",
-    )
+def _open(settings: Settings) -> Store:
+    return open_store(settings.data_dir, settings.database_url, settings, os.urandom)
 
 
-def _open(args: argparse.Namespace) -> Store:
-    return open_store(args.data_dir, args.database_url, os.environ, os.urandom)
+def _endpoint(host: str, port: int) -> str:
+    return f"{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    store = _open(args)
-    credentials = ensure_default_account(store, os.environ, os.urandom, _now())
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port, or `StartupError` ("cannot listen on …: address already in use").
+
+    `ostiary serve` binds first, so a start that cannot serve stops before it generates or prints anything.
+    uvicorn serves on the socket it is handed (``Server.run(sockets=[…])``, as under Gunicorn) with the same
+    lifespan and graceful shutdown; like uvicorn's own ``bind_socket`` it sets SO_REUSEADDR, which lets a
+    restart bind while old connections sit in TIME_WAIT, never while another server listens.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(LISTEN_BACKLOG)
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen on {_endpoint(host, port)}: {os_reason(exc)}") from None
+    return sock
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    listener = listen(settings.host, settings.port)
+    try:
+        store = _open(settings)
+        try:
+            return _serve_on(listener, store, settings)
+        finally:
+            store.close()
+    finally:
+        listener.close()
+
+
+def _serve_on(listener: socket.socket, store: Store, settings: Settings) -> int:
+    credentials = ensure_default_account(store, settings, os.urandom, _now())
     BlobStore.of(store.data_dir).sweep_temporary()  # what interrupted uploads left behind
     store.watch_changes()
     keyring = KeyRing(store, os.urandom)
     keyring.current(_now())
-    app = App(Pipeline(store, keyring), workers=args.workers)
-    host = args.host if ":" not in args.host else f"[{args.host}]"
-    print(banner(credentials, f"http://{host}:{args.port}", args.data_dir), flush=True)
+    app = App(Pipeline(store, keyring), workers=settings.threads)
+    port = listener.getsockname()[1]  # the port picked when --port is 0
+    print(banner(credentials, f"http://{_endpoint(settings.host, port)}", settings.data_dir), flush=True)
     config = uvicorn.Config(
         app,
-        host=args.host,
-        port=args.port,
+        host=settings.host,
+        port=port,
         lifespan="on",
         access_log=False,
         server_header=False,
-        log_level=args.log_level.lower(),
+        log_level=settings.log_level,
         timeout_keep_alive=30,
         timeout_graceful_shutdown=10,
+        backlog=LISTEN_BACKLOG,
         # aws:SourceIp and aws:SecureTransport come from the connection itself unless the operator names
         # the proxies whose X-Forwarded-For / X-Forwarded-Proto may be believed.
-        proxy_headers=bool(args.forwarded_allow_ips),
-        forwarded_allow_ips=args.forwarded_allow_ips or None,
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=",".join(settings.forwarded_allow_ips) or "",
     )
     # uvicorn handles SIGINT/SIGTERM (stop accepting, finish what is in flight), then re-raises the signal to
     # the handlers it found: make those no-ops, so a clean shutdown exits 0 instead of dying by the signal.
     for handled in (signal.SIGINT, signal.SIGTERM):
         signal.signal(handled, lambda *_: None)
-    uvicorn.Server(config).run()
-    store.close()
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 
-def accounts_create(args: argparse.Namespace) -> int:
-    store = _open(args)
+def accounts_create(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        created = create_account(store, os.urandom, _now(), account_id=args.account_id)
+        account_id = None if args.account_id is None else parse_account_id(args.account_id)
+    except ValueError as exc:
+        raise SettingsError(f"--account-id: {exc}") from None
+    store = _open(settings)
+    try:
+        created = create_account(store, os.urandom, _now(), account_id=account_id)
     finally:
         store.close()
     print(f"account {created.account_id}")
@@ -100,8 +138,8 @@ def accounts_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def accounts_list(args: argparse.Namespace) -> int:
-    store = _open(args)
+def accounts_list(settings: Settings, args: argparse.Namespace) -> int:
+    store = _open(settings)
     try:
         with store.read() as conn:
             for account in list_accounts(conn):
@@ -112,8 +150,8 @@ def accounts_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def roles_revoke_sessions(args: argparse.Namespace) -> int:
-    store = _open(args)
+def roles_revoke_sessions(settings: Settings, args: argparse.Namespace) -> int:
+    store = _open(settings)
     try:
         account = args.account_id or default_account(store)
         role = revoke_role_sessions(store, account, args.role_name, _now())
@@ -123,31 +161,50 @@ def roles_revoke_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_settings(parser: argparse.ArgumentParser, *, serve: bool) -> None:
+    """One flag per row of the settings table (the storage rows only, for commands other than serve)."""
+    for row in SETTINGS:
+        if row.flag is None or (row.serve_only and not serve):
+            continue
+        shown = f"{row.help} [env {row.env}; default: {row.shown_default}]"
+        parser.add_argument(row.flag, dest=row.name, metavar=row.metavar, help=shown.replace("%", "%%"))
+
+
+def _environment_only() -> str:
+    lines = ["settings read only from the environment (secrets stay out of the process list):"]
+    for row in SETTINGS:
+        if row.flag is None:
+            text = f"{row.help} [default: {row.shown_default}]"
+            lines += [f"  {row.env}", textwrap.fill(text, 78, initial_indent=" " * 6, subsequent_indent=" " * 6)]
+    return "\n".join(lines)
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ostiary", description="AWS-compatible IAM, STS and S3 server")
     parser.add_argument("--version", action="version", version=f"ostiary {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve_parser = commands.add_parser("serve", help="serve IAM, STS and S3 on one port")
-    serve_parser.add_argument("--host", default=os.environ.get("OSTIARY_HOST", "127.0.0.1"))
-    serve_parser.add_argument("--port", type=int, default=int(os.environ.get("OSTIARY_PORT", "4599")))
-    serve_parser.add_argument("--workers", type=int, default=32, help="worker threads for request handling")
-    serve_parser.add_argument(
-        "--forwarded-allow-ips",
-        default=os.environ.get("OSTIARY_FORWARDED_ALLOW_IPS"),
-        help="comma-separated proxy addresses whose X-Forwarded-For/-Proto headers are trusted (default: none)",
+    serve_parser = commands.add_parser(
+        "serve",
+        help="serve IAM, STS and S3 on one port",
+        description="Serve IAM, STS and S3 on one port. A flag beats its environment variable, which beats "
+        "the default.",
+        epilog=_environment_only(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve_parser.add_argument("--log-level", default=os.environ.get("OSTIARY_LOG_LEVEL", "warning"))
-    _add_storage(serve_parser)
+    _add_settings(serve_parser, serve=True)
     serve_parser.set_defaults(run=serve)
 
     accounts = commands.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
     create = accounts.add_parser("create", help="create an account and print its root credentials")
     create.add_argument("--account-id", help="12 digits (default: generated)")
-    _add_storage(create)
+    _add_settings(create, serve=False)
     create.set_defaults(run=accounts_create)
     listing = accounts.add_parser("list", help="list accounts")
-    _add_storage(listing)
+    _add_settings(listing, serve=False)
     listing.set_defaults(run=accounts_list)
 
     roles = commands.add_parser("roles", help="manage roles").add_subparsers(dest="action", required=True)
@@ -156,16 +213,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("role_name", metavar="ROLE")
     revoke.add_argument("--account-id", help="the role's account (default: the server's default account)")
-    _add_storage(revoke)
+    _add_settings(revoke, serve=False)
     revoke.set_defaults(run=roles_revoke_sessions)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; `environ` defaults to the process environment."""
     args = build_parser().parse_args(argv)
+    run: Command = args.run
     try:
-        return int(args.run(args))
-    except StartupError as exc:
+        settings = Settings.from_sources(vars(args), os.environ if environ is None else environ)
+        return int(run(settings, args))
+    except ONE_LINE_ERRORS as exc:
         print(f"ostiary: {exc}", file=sys.stderr)
         return 2
 

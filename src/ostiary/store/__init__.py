@@ -3,6 +3,6 @@
 SQLAlchemy Core over SQLite (embedded default) or PostgreSQL; see `database`.
 """
 
-from ostiary.store.database import Store, create_database_engine, sqlite_url
+from ostiary.store.database import DatabaseUnavailable, Store, create_database_engine, describe_failure, sqlite_url
 
-__all__ = ["Store", "create_database_engine", "sqlite_url"]
+__all__ = ["DatabaseUnavailable", "Store", "create_database_engine", "describe_failure", "sqlite_url"]

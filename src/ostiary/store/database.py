@@ -18,7 +18,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, Text, cast, create_engine, event, insert, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ostiary.secretbox import SecretBox
@@ -36,6 +39,14 @@ from ostiary.store.usage import UsageRecorder
 
 log = logging.getLogger("ostiary.store")
 _COUNTER = "generation"
+# libpq's connect_timeout: "Maximum time to wait while connecting, in seconds" (PostgreSQL documentation,
+# "Database Connection Control Functions", https://www.postgresql.org/docs/current/libpq-connect.html).
+# Without it an address that drops packets holds the start-up for minutes.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened: its driver is missing or the server cannot be reached (one line)."""
 
 
 class Store:
@@ -157,17 +168,63 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 def create_database_engine(url: str) -> Engine:
-    """An engine for `url`; `postgresql://` URLs use psycopg 3."""
-    parsed = make_url(url)
+    """An engine for `url`; `postgresql://` URLs use psycopg 3 (the ``[postgres]`` extra).
+
+    Raises `DatabaseUnavailable` when the URL cannot be used or psycopg cannot be imported. It connects
+    to nothing: `describe_failure` turns a later connection error into one line.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable("the database URL cannot be parsed") from None  # it may hold a password
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite"):
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if not parsed.drivername.startswith("postgresql"):
-        raise ValueError(f"unsupported database url: `{parsed.drivername}`")
-    return create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    if parsed.drivername != "postgresql+psycopg":
+        raise DatabaseUnavailable(f"unsupported database URL scheme `{parsed.drivername}`: use postgresql://")
+    _require_psycopg()
+    return create_engine(
+        parsed,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
+
+
+def _require_psycopg() -> None:
+    try:
+        importlib.import_module("psycopg")
+    except ImportError as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == "psycopg":
+            raise DatabaseUnavailable("PostgreSQL needs psycopg: pip install 'ostiary[postgres]'") from None
+        # Installed, but it cannot load libpq ("no pq wrapper available"): the extra brings a binary build.
+        reason = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
+        raise DatabaseUnavailable(f"psycopg cannot load ({reason}): pip install 'ostiary[postgres]'") from None
+
+
+def shown_url(url: URL) -> str:
+    """`url` without its password, for messages."""
+    return url.set(drivername=url.drivername.split("+")[0]).render_as_string(hide_password=True)
+
+
+# What comes before psycopg's reason: "connection failed: connection to server at "127.0.0.1", port 1
+# failed: FATAL:  database "x" does not exist".
+_PREFIXES = re.compile(r"^(?:connection failed: )?(?:connection to server (?:at|on) .*? failed: )?(?:FATAL: +)?")
+
+
+def describe_failure(engine: Engine, error: DBAPIError) -> DatabaseUnavailable:
+    """One line for a database that refused us: where it is (no password) and the driver's first reason."""
+    original = str(error.orig or error).strip()
+    first = original.splitlines()[0].strip() if original else type(error.orig).__name__
+    reason = _PREFIXES.sub("", first).rstrip(".") or first
+    reason = reason[:1].lower() + reason[1:]
+    if engine.dialect.name == "sqlite":
+        return DatabaseUnavailable(f"cannot open the SQLite database {engine.url.database}: {reason}")
+    return DatabaseUnavailable(f"cannot connect to PostgreSQL at {shown_url(engine.url)}: {reason}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:

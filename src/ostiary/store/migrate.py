@@ -1,7 +1,9 @@
 """Schema migrations with Alembic, run in-process at start-up.
 
 PostgreSQL nodes starting together take an advisory lock, so exactly one of
-them migrates and the others wait and find the schema at head.
+them migrates and the others wait and find the schema at head. Start-up
+(`ostiary.bootstrap.open_store`) checks the master key inside the same
+transaction, under the same lock, before it migrates anything.
 """
 
 from __future__ import annotations
@@ -23,9 +25,22 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
+def lock_for_migration(conn: Connection) -> None:
+    """Serialize start-ups across PostgreSQL nodes until `conn`'s transaction ends (SQLite: one process)."""
+    if conn.dialect.name == "postgresql":
+        # pg_advisory_xact_lock: "obtains an exclusive transaction-level advisory lock, waiting if necessary"
+        # (PostgreSQL documentation, "Advisory Lock Functions",
+        # https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADVISORY-LOCKS).
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
+
+
+def upgrade_connection(conn: Connection) -> None:
+    """Bring the database to the newest schema inside `conn`'s transaction (take `lock_for_migration` first)."""
+    command.upgrade(alembic_config(conn), "head")
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema."""
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
-        command.upgrade(alembic_config(conn), "head")
+        lock_for_migration(conn)
+        upgrade_connection(conn)
