@@ -15,10 +15,12 @@ Only the command (`ostiary.cli.main`) reads the process environment, and only to
 
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
 import ipaddress
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +28,15 @@ from typing import Any, Final
 
 from ostiary.secretbox import MASTER_KEY_BYTES
 
-__all__ = ["SETTINGS", "Setting", "Settings", "SettingsError", "parse_account_id"]
+__all__ = [
+    "SETTINGS",
+    "Setting",
+    "Settings",
+    "SettingsError",
+    "add_flags",
+    "environment_help",
+    "parse_account_id",
+]
 
 
 class SettingsError(Exception):
@@ -186,7 +196,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "(`*`: any)", _addresses, metavar="IPS",
     ),
     Setting(
-        "master_key", None, "OSTIARY_MASTER_KEY", None, "<data dir>/master.key, generated on first start",
+        "master_key", None, "OSTIARY_MASTER_KEY", None, "master.key in the data directory, generated on first start",
         "base64 of 32 bytes that wraps every secret at rest; every node of a PostgreSQL deployment needs the "
         "same one", _master_key, serve_only=False,
     ),
@@ -249,7 +259,24 @@ class Settings:
             raise SettingsError("set both OSTIARY_ROOT_ACCESS_KEY_ID and OSTIARY_ROOT_SECRET_ACCESS_KEY, or neither")
         return settings
 
-    @property
-    def master_key_origin(self) -> str:
-        """Where the master key comes from, for messages."""
-        return "OSTIARY_MASTER_KEY" if self.master_key is not None else str(self.data_dir / "master.key")
+
+def add_flags(parser: argparse.ArgumentParser, *, serve: bool) -> None:
+    """One flag per row of the table with a flag; for commands other than serve, only the storage rows.
+
+    Each flag's value is the unparsed text (None when absent) under the setting's name, for `from_sources`.
+    """
+    for row in SETTINGS:
+        if row.flag is None or (row.serve_only and not serve):
+            continue
+        shown = f"{row.help} [env {row.env}; default: {row.shown_default}]"
+        parser.add_argument(row.flag, dest=row.name, metavar=row.metavar, help=shown.replace("%", "%%"))
+
+
+def environment_help() -> str:
+    """The rows without a flag, for the end of ``ostiary serve --help``."""
+    lines = ["settings read only from the environment (secrets stay out of the process list):"]
+    for row in SETTINGS:
+        if row.flag is None:
+            text = f"{row.help} [default: {row.shown_default}]"
+            lines += [f"  {row.env}", textwrap.fill(text, 78, initial_indent=" " * 6, subsequent_indent=" " * 6)]
+    return "\n".join(lines)

@@ -14,7 +14,6 @@ import os
 import signal
 import socket
 import sys
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 
 import uvicorn
@@ -32,7 +31,7 @@ from ostiary.bootstrap import (
 from ostiary.revocation import REVOKE_POLICY_NAME, revoke_role_sessions
 from ostiary.server.app import App
 from ostiary.server.pipeline import Pipeline
-from ostiary.settings import SETTINGS, Settings, SettingsError, parse_account_id
+from ostiary.settings import Settings, SettingsError, add_flags, environment_help, parse_account_id
 from ostiary.store import DatabaseUnavailable, Store
 from ostiary.store.keyring import KeyRing
 from ostiary.store.objects import BlobStore
@@ -161,24 +160,6 @@ def roles_revoke_sessions(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_settings(parser: argparse.ArgumentParser, *, serve: bool) -> None:
-    """One flag per row of the settings table (the storage rows only, for commands other than serve)."""
-    for row in SETTINGS:
-        if row.flag is None or (row.serve_only and not serve):
-            continue
-        shown = f"{row.help} [env {row.env}; default: {row.shown_default}]"
-        parser.add_argument(row.flag, dest=row.name, metavar=row.metavar, help=shown.replace("%", "%%"))
-
-
-def _environment_only() -> str:
-    lines = ["settings read only from the environment (secrets stay out of the process list):"]
-    for row in SETTINGS:
-        if row.flag is None:
-            text = f"{row.help} [default: {row.shown_default}]"
-            lines += [f"  {row.env}", textwrap.fill(text, 78, initial_indent=" " * 6, subsequent_indent=" " * 6)]
-    return "\n".join(lines)
-
-
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -192,19 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve IAM, STS and S3 on one port",
         description="Serve IAM, STS and S3 on one port. A flag beats its environment variable, which beats "
         "the default.",
-        epilog=_environment_only(),
+        epilog=environment_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_settings(serve_parser, serve=True)
+    add_flags(serve_parser, serve=True)
     serve_parser.set_defaults(run=serve)
 
     accounts = commands.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
     create = accounts.add_parser("create", help="create an account and print its root credentials")
     create.add_argument("--account-id", help="12 digits (default: generated)")
-    _add_settings(create, serve=False)
+    add_flags(create, serve=False)
     create.set_defaults(run=accounts_create)
     listing = accounts.add_parser("list", help="list accounts")
-    _add_settings(listing, serve=False)
+    add_flags(listing, serve=False)
     listing.set_defaults(run=accounts_list)
 
     roles = commands.add_parser("roles", help="manage roles").add_subparsers(dest="action", required=True)
@@ -213,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("role_name", metavar="ROLE")
     revoke.add_argument("--account-id", help="the role's account (default: the server's default account)")
-    _add_settings(revoke, serve=False)
+    add_flags(revoke, serve=False)
     revoke.set_defaults(run=roles_revoke_sessions)
     return parser
 

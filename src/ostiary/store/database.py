@@ -216,12 +216,16 @@ def shown_url(url: URL) -> str:
 _PREFIXES = re.compile(r"^(?:connection failed: )?(?:connection to server (?:at|on) .*? failed: )?(?:FATAL: +)?")
 
 
+def failure_reason(message: str) -> str:
+    """The driver's reason in one line: 'connection refused', 'database "x" does not exist'."""
+    first = message.strip().splitlines()[0].strip() if message.strip() else ""
+    reason = _PREFIXES.sub("", first).rstrip(".") or first or "unknown error"
+    return reason[:1].lower() + reason[1:]
+
+
 def describe_failure(engine: Engine, error: DBAPIError) -> DatabaseUnavailable:
     """One line for a database that refused us: where it is (no password) and the driver's first reason."""
-    original = str(error.orig or error).strip()
-    first = original.splitlines()[0].strip() if original else type(error.orig).__name__
-    reason = _PREFIXES.sub("", first).rstrip(".") or first
-    reason = reason[:1].lower() + reason[1:]
+    reason = failure_reason(str(error.orig) if error.orig is not None else str(error))
     if engine.dialect.name == "sqlite":
         return DatabaseUnavailable(f"cannot open the SQLite database {engine.url.database}: {reason}")
     return DatabaseUnavailable(f"cannot connect to PostgreSQL at {shown_url(engine.url)}: {reason}")
