@@ -20,13 +20,19 @@ import re
 from fractions import Fraction
 from typing import Final
 
+from ostiary import wire
+
 _EPOCH_MAX: Final = 2**63 - 1
+# ASCII digits only: `\d` would take any script's digits, which `int` then reads or refuses.
 _ISO = re.compile(
-    r"""^(?P<year>-?\d+)(?:-(?P<month>\d+)(?:-(?P<day>\d+))?)?
-    (?:t(?P<hour>\d*)(?::(?P<minute>\d+)(?::(?P<second>\d+)(?:\.(?P<fraction>\d+))?)?)?
-    (?:(?P<z>z)|(?P<sign>[+-])(?P<tzh>\d\d)(?::(?P<tzm>\d\d))?)?)?$""",
+    r"""(?P<year>-?[0-9]+)(?:-(?P<month>[0-9]+)(?:-(?P<day>[0-9]+))?)?
+    (?:t(?P<hour>[0-9]*)(?::(?P<minute>[0-9]+)(?::(?P<second>[0-9]+)(?:\.(?P<fraction>[0-9]+))?)?)?
+    (?:(?P<z>z)|(?P<sign>[+-])(?P<tzh>[0-9][0-9])(?::(?P<tzm>[0-9][0-9]))?)?)?""",
     re.VERBOSE,
 )
+_EPOCH_DIGITS: Final = len(str(_EPOCH_MAX))
+# No field of an accepted date has more significant digits than this (the year has 9).
+_FIELD_DIGITS: Final = 10
 
 
 def _days_from_civil(year: int, month: int, day: int) -> int:
@@ -39,23 +45,30 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
     return era * 146097 + doe - 719468
 
 
+_FIELDS: Final = (("year", 0), ("month", 1), ("day", 1), ("hour", 0), ("minute", 0), ("second", 0))
+
+
+def _field(text: str | None, default: int) -> int | None:
+    """One numeric field, leading zeros ignored; None when it has more digits than any valid date's."""
+    if not text:
+        return default
+    return wire.parse_int(text.lstrip("-").lstrip("0") or "0", max_digits=_FIELD_DIGITS)
+
+
 def parse_date(text: str) -> Fraction | None:
     """Seconds since the epoch for an ISO 8601 or epoch value; None when IAM would reject it."""
     value = text.strip().lower()
     if "t" not in value and "-" not in value[1:] and not value.startswith("-"):
-        if not value.isdigit():
-            return None
-        seconds = int(value)
-        return Fraction(seconds) if seconds <= _EPOCH_MAX else None
-    m = _ISO.match(value)
+        seconds = wire.parse_int(value, maximum=_EPOCH_MAX, max_digits=_EPOCH_DIGITS)
+        return Fraction(seconds) if seconds is not None else None
+    m = _ISO.fullmatch(value)
     if m is None:
         return None
-    year = int(m["year"])
-    month = int(m["month"] or 1)
-    day = int(m["day"] or 1)
-    hour = int(m["hour"] or 0)
-    minute = int(m["minute"] or 0)
-    second = int(m["second"] or 0)
+    fields = [_field(m[name], default) for name, default in _FIELDS]
+    if None in fields or len(m["fraction"] or "") > 9:
+        return None
+    magnitude, month, day, hour, minute, second = (int(value) for value in fields if value is not None)
+    year = -magnitude if m["year"].startswith("-") else magnitude
     limits_ok = (
         -292275054 <= year <= 292278993
         and 1 <= month <= 12
@@ -63,7 +76,6 @@ def parse_date(text: str) -> Fraction | None:
         and hour <= 23
         and minute <= 59
         and second <= 59
-        and len(m["fraction"] or "") <= 9
     )
     if not limits_ok:
         return None

@@ -24,10 +24,11 @@ import binascii
 import ipaddress
 import operator
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ostiary import wire
 from ostiary.policy.dates import parse_date
 from ostiary.policy.glob import Glob, compile_glob
 
@@ -65,11 +66,8 @@ def test_like(request: str, operand: Glob) -> bool:
 
 
 def parse_number(text: str) -> Decimal:
-    try:
-        number = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(f"not a number: `{text}`") from None
-    if not number.is_finite():
+    number = wire.parse_decimal(text, strip=True)
+    if number is None:
         raise ValueError(f"not a number: `{text}`")
     return number
 

@@ -7,11 +7,11 @@ as MalformedPolicyDocument with AWS's text), then compilation of every element i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ostiary import wire
 from ostiary.errors import MalformedPolicyDocument
 from ostiary.policy.ast import (
     VERSION_2008,
@@ -59,7 +59,7 @@ def decode(document: str) -> tuple[Any, list[str]]:
 
     Raises `ValueError` when the text is not JSON."""
     state = _Decoded()
-    value = json.loads(document, object_pairs_hook=state.pairs, parse_float=Decimal)
+    value = wire.decode_json(document, object_pairs_hook=state.pairs, parse_float=Decimal)
     return value, state.duplicates
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ostiary import wire
 from ostiary.errors import ValidationError
 
 # A list may not have more members than this on the wire, whatever the model says.
@@ -200,11 +201,12 @@ def _check_string(param: Param, raw: str, path: str, problems: list[str]) -> Non
 
 
 def _check_integer(param: Param, raw: str, path: str, problems: list[str]) -> int | None:
-    text = raw.strip()
-    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+    # Up to 18 ASCII digits: anything longer overflows the model's 64-bit integer, and `int` would refuse
+    # "²" (isdigit) or 4,300 digits with ValueError.
+    value = wire.parse_int(raw.strip(), signed=True, max_digits=18)
+    if value is None:
         problems.append(f"Value '{raw}' at '{path}' failed to satisfy constraint: Member must be a number")
         return None
-    value = int(text)
     if param.min is not None and value < param.min:
         problems.append(
             f"Value '{value}' at '{path}' failed to satisfy constraint: "
@@ -273,5 +275,5 @@ def _decode_list(
 
 
 def _index(key: str, prefix: str) -> int | None:
-    head = key[len(prefix) :].split(".", 1)[0]
-    return int(head) if head.isdigit() and len(head) <= 6 else None
+    # ``Tags.member.².Key`` or a 5,000-digit index is no member: it is ignored like any unknown form field.
+    return wire.parse_int(key[len(prefix) :].split(".", 1)[0], max_digits=6)

@@ -29,7 +29,7 @@ from typing import Final
 
 from sqlalchemy.exc import IntegrityError
 
-from ostiary import errors
+from ostiary import errors, wire
 from ostiary.errors import (
     AccessDenied,
     BucketAlreadyExists,
@@ -218,13 +218,16 @@ def _max_buckets(request: S3Request) -> int | None:
     raw = request.param("max-buckets")
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_BUCKETS_LIMIT:
-        raise InvalidArgument(
+    return wire.parse_int(
+        raw,
+        minimum=1,
+        maximum=MAX_BUCKETS_LIMIT,
+        error=lambda: InvalidArgument(
             f"Argument max-buckets must be an integer between 1 and {MAX_BUCKETS_LIMIT}",
             ArgumentName="max-buckets",
             ArgumentValue=raw,
-        )
-    return int(raw)
+        ),
+    )
 
 
 def list_buckets_handler(request: S3Request) -> HttpResponse:

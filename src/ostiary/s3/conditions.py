@@ -25,14 +25,22 @@ A last byte past the end is clamped to the end.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 from dataclasses import dataclass
 from enum import Enum
 
+from ostiary import wire
 from ostiary.errors import InvalidRange, PreconditionFailed
 
-_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_RANGE = re.compile(r"\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*", re.IGNORECASE)
+# Past every object's size (5 TiB) however many digits follow: positions are compared, never converted whole.
+_BEYOND_ANY_OBJECT = 1 << 63
+
+
+def _position(digits: str) -> int:
+    """A byte position of the Range header; a longer digit string than any size has reads as "beyond the end"."""
+    value = wire.parse_int(digits.lstrip("0") or "0")
+    return _BEYOND_ANY_OBJECT if value is None else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +62,7 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     """The range to serve, None for the whole object; InvalidRange when it cannot be satisfied."""
     if header is None:
         return None
-    match = _RANGE.match(header)
+    match = _RANGE.fullmatch(header)
     if match is None:
         return None
     first_text, last_text = match.groups()
@@ -62,14 +70,14 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         return None
     last_byte = size - 1
     if not first_text:  # suffix range: the last N bytes
-        suffix = int(last_text)
+        suffix = _position(last_text)
         if suffix == 0:
             raise InvalidRange(RangeRequested=header, ActualObjectSize=str(size))
         if size == 0:
             return None
         return ByteRange(max(0, size - suffix), last_byte, size)
-    first = int(first_text)
-    last = int(last_text) if last_text else last_byte
+    first = _position(first_text)
+    last = _position(last_text) if last_text else last_byte
     if first > last_byte:
         raise InvalidRange(RangeRequested=header, ActualObjectSize=str(size))
     if last_text and last < first:
@@ -96,13 +104,8 @@ def etag_matches(header: str, etag: str | None) -> bool:
 
 
 def http_date(header: str | None) -> dt.datetime | None:
-    if header is None:
-        return None
-    try:
-        value = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    """An HTTP date (RFC 9110 §5.6.7); None for anything else, which the preconditions then ignore."""
+    return wire.parse_http_date(header)
 
 
 class Outcome(Enum):

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -36,6 +35,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection
 
+from ostiary import wire
 from ostiary.errors import InvalidArgument
 from ostiary.http import HttpResponse
 from ostiary.s3 import xml
@@ -48,7 +48,6 @@ from ostiary.store.objects import ObjectRecord, scan_objects
 
 MAX_KEYS_DEFAULT: Final = 1_000
 MAX_KEYS_LIMIT: Final = 2_147_483_647
-_INTEGER: Final = re.compile(r"^-?\d+$")
 _BATCH_MAX: Final = 1_001
 
 
@@ -156,11 +155,15 @@ def list_params(request: S3Request) -> ListParams:
     raw = request.param("max-keys")
     max_keys = MAX_KEYS_DEFAULT
     if raw is not None:
-        if not _INTEGER.match(raw):
-            raise InvalidArgument(
+        # S3 reads max-keys as a Java int: more digits than any int has is "not an integer or within integer range".
+        max_keys = wire.parse_int(
+            raw,
+            signed=True,
+            max_digits=len(str(MAX_KEYS_LIMIT)),
+            error=lambda: InvalidArgument(
                 "Provided max-keys not an integer or within integer range", ArgumentName="max-keys", ArgumentValue=raw
-            )
-        max_keys = int(raw)
+            ),
+        )
         if not 0 <= max_keys <= MAX_KEYS_LIMIT:
             raise InvalidArgument(
                 f"Argument maxKeys must be an integer between 0 and {MAX_KEYS_LIMIT}",

@@ -44,6 +44,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection
 
+from ostiary import wire
 from ostiary.errors import MalformedPolicy, MalformedPolicyDocument
 from ostiary.policy import Policy, PolicyKind, check_policy
 from ostiary.policy.validation import Phase
@@ -102,7 +103,7 @@ def _decode(text: str) -> dict[str, Any]:
     if not text.lstrip().startswith("{"):
         raise _fail("first_byte")
     try:
-        doc = json.loads(text)
+        doc = wire.decode_json(text)
     except ValueError:
         raise _fail("json") from None
     if not isinstance(doc, dict):

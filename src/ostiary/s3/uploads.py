@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from ostiary import wire
 from ostiary.errors import AwsError, EntityTooLarge, IncompleteBody, MissingContentLength
 from ostiary.limits import S3_PUT_MAX_BYTES
 from ostiary.s3.checksums import BodyDigests, content_md5, requested_checksum
@@ -33,18 +34,12 @@ def _is_aws_chunked(request: S3Request) -> bool:
     return "aws-chunked" in encoding or sha.startswith("STREAMING-")
 
 
-def _integer(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
-        return None
-    return int(value.strip())
-
-
 def declared_size(request: S3Request, limit: int = S3_PUT_MAX_BYTES) -> int:
     """The number of bytes the upload says it carries."""
     if _is_aws_chunked(request):
-        size = _integer(request.header("x-amz-decoded-content-length"))
+        size = wire.parse_int(request.header("x-amz-decoded-content-length"), strip=True)
     else:
-        size = _integer(request.header("content-length"))
+        size = wire.parse_int(request.header("content-length"), strip=True)
     if size is None:
         raise MissingContentLength()
     if size > limit:

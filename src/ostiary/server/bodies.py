@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
-from ostiary import sigv4
+from ostiary import sigv4, wire
 from ostiary.errors import IncompleteBody
 from ostiary.http import Body, HttpRequest
 
@@ -91,16 +91,9 @@ class ChunkedBody:
         return out
 
 
-def _content_length(http: HttpRequest) -> int | None:
-    value = http.header("content-length")
-    if value is None or not value.strip().isdigit():
-        return None
-    return int(value.strip())
-
-
 def verified_s3_body(http: HttpRequest, signed: sigv4.SignedRequest, secret: str) -> HttpRequest:
     """The request with its body wrapped so that reading it verifies it."""
-    body: Body = LengthCheckedBody(http.body, _content_length(http))
+    body: Body = LengthCheckedBody(http.body, wire.parse_int(http.header("content-length"), strip=True))
     payload = signed.payload_hash
     if payload is not None and payload.startswith("STREAMING-"):
         body = ChunkedBody(body, sigv4.decoder_for(signed, secret))

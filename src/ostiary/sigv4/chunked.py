@@ -26,7 +26,7 @@ import hmac
 import re
 from typing import Final
 
-from ostiary import errors
+from ostiary import errors, wire
 from ostiary.sigv4 import canonical as c
 from ostiary.sigv4 import checksums
 from ostiary.sigv4.parse import SignedRequest
@@ -270,10 +270,9 @@ def decoder_for(signed: SignedRequest, secret: str) -> AwsChunkedDecoder:
 
     The seed signature is the request's own; `secret` derives the same signing key `verify` used.
     """
-    try:
-        mode = Mode(signed.payload_hash)
-    except ValueError:
-        raise ValueError(f"not an aws-chunked payload: {signed.payload_hash!r}") from None
+    mode = wire.parse_enum(signed.payload_hash, Mode)
+    if mode is None:
+        raise ValueError(f"not an aws-chunked payload: {signed.payload_hash!r}")
     return AwsChunkedDecoder(
         mode,
         decoded_length=signed.decoded_content_length,

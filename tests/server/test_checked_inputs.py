@@ -1,0 +1,233 @@
+"""Numbers, dates and documents that once reached `int()`, `email.utils` or `json.loads` unchecked and answered 500.
+
+Each row is one request through the real pipeline and the AWS error (or success) it must get instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ostiary.http import BytesBody, FileBody, HttpRequest, HttpResponse
+from tests.support import ROOT_KEY, ROOT_SECRET, InProcess, find
+
+BUCKET = "checked-inputs"
+HUGE = "9" * 4400  # past int()'s 4,300-digit limit
+SQUARE = "%C2%B2"  # "²": str.isdigit() is true, int() refuses it
+IAM = "2010-05-08"
+
+
+def policy(condition: dict[str, object]) -> str:
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def bucket_policy(text: str) -> bytes:
+    return text.replace("BUCKET", BUCKET).encode()
+
+
+@pytest.fixture(scope="module")
+def ostiary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    running = InProcess(Path(tmp_path_factory.mktemp("checked")) / "state")
+    assert running.s3("PUT", f"/{BUCKET}").status == 200
+    assert running.s3("PUT", f"/{BUCKET}/k", body=b"0123456789").status == 200
+    assert running.query("iam", {"Action": "CreateUser", "Version": IAM, "UserName": "checked"})[0] == 200
+    yield running
+    running.close()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    code: str | None
+
+
+def s3_answer(response: HttpResponse) -> Answer:
+    if isinstance(response.body, FileBody) and response.body.handle is not None:
+        response.body.handle.close()
+    body = response.body if isinstance(response.body, bytes) else b""
+    match = re.search(rb"<Code>([^<]*)</Code>", body)
+    return Answer(response.status, match.group(1).decode() if match else None)
+
+
+def s3(
+    method: str, path: str, query: str = "", headers: tuple[tuple[str, str], ...] = (), body: bytes = b""
+) -> Callable[[InProcess], Answer]:
+    return lambda ostiary: s3_answer(ostiary.s3(method, path, query, headers, body))
+
+
+def raw(
+    method: str, path: str, query: str = "", headers: tuple[tuple[str, str], ...] = ()
+) -> Callable[[InProcess], Answer]:
+    def send(ostiary: InProcess) -> Answer:
+        request = HttpRequest(method, path, query, (("host", "127.0.0.1:4599"), *headers), BytesBody(b""))
+        return s3_answer(ostiary.pipeline.handle(request))
+
+    return send
+
+
+def iam(**form: str) -> Callable[[InProcess], Answer]:
+    def send(ostiary: InProcess) -> Answer:
+        status, root = ostiary.query("iam", {"Version": IAM, **form})
+        return Answer(status, find(root, "Error/Code"))
+
+    return send
+
+
+CHUNKED = (("content-encoding", "aws-chunked"),)
+SCOPE = f"{ROOT_KEY}/20261128/us-east-1/s3/aws4_request"
+PRESIGNED = (
+    f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={SCOPE.replace('/', '%2F')}&X-Amz-Date=20261128T120000Z"
+    "&X-Amz-SignedHeaders=host&X-Amz-Signature=00&X-Amz-Expires="
+)
+UNKNOWN_KEY_AUTH = (
+    (
+        "authorization",
+        "AWS4-HMAC-SHA256 Credential=AKIAX/20261128/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+    ),
+    ("x-amz-date", "20261128T120000Z"),
+    ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+)
+
+CASES: dict[str, tuple[Callable[[InProcess], Answer], Answer]] = {
+    # s3/buckets.py: max-buckets
+    "max-buckets=²": (s3("GET", "/", f"max-buckets={SQUARE}"), Answer(400, "InvalidArgument")),
+    "max-buckets=4400 digits": (s3("GET", "/", f"max-buckets={HUGE}"), Answer(400, "InvalidArgument")),
+    # s3/listing.py: max-keys
+    "max-keys=4400 digits": (s3("GET", f"/{BUCKET}", f"list-type=2&max-keys={HUGE}"), Answer(400, "InvalidArgument")),
+    "max-keys=²": (s3("GET", f"/{BUCKET}", f"max-keys={SQUARE}"), Answer(400, "InvalidArgument")),
+    "max-keys=٣": (s3("GET", f"/{BUCKET}", "max-keys=%D9%A3"), Answer(400, "InvalidArgument")),
+    "max-keys=5\\n": (s3("GET", f"/{BUCKET}", "max-keys=5%0A"), Answer(400, "InvalidArgument")),
+    # s3/uploads.py: the declared size
+    "decoded length ²": (
+        s3("PUT", f"/{BUCKET}/u", headers=(*CHUNKED, ("x-amz-decoded-content-length", "²"))),
+        Answer(411, "MissingContentLength"),
+    ),
+    "decoded length 4400 digits": (
+        s3("PUT", f"/{BUCKET}/u", headers=(*CHUNKED, ("x-amz-decoded-content-length", HUGE))),
+        Answer(411, "MissingContentLength"),
+    ),
+    # server/bodies.py and s3/uploads.py: Content-Length of an anonymous upload
+    "content-length ²": (
+        raw("PUT", f"/{BUCKET}/u", headers=(("content-length", "²"),)),
+        Answer(411, "MissingContentLength"),
+    ),
+    # sigv4/parse.py: x-amz-decoded-content-length is read before any key lookup
+    "unknown key, decoded length ²": (
+        raw("PUT", f"/{BUCKET}/u", headers=(*UNKNOWN_KEY_AUTH, ("x-amz-decoded-content-length", "²"))),
+        Answer(403, "InvalidAccessKeyId"),
+    ),
+    # sigv4/parse.py: X-Amz-Expires and the timestamp
+    "X-Amz-Expires=²": (
+        raw("GET", f"/{BUCKET}/k", PRESIGNED + SQUARE),
+        Answer(400, "AuthorizationQueryParametersError"),
+    ),
+    "X-Amz-Expires=4400 digits": (
+        raw("GET", f"/{BUCKET}/k", PRESIGNED + HUGE),
+        Answer(400, "AuthorizationQueryParametersError"),
+    ),
+    "X-Amz-Date in Arabic-Indic digits": (
+        raw(
+            "GET",
+            f"/{BUCKET}/k",
+            PRESIGNED.replace("20261128T", "%D9%A2%D9%A0%D9%A2%D9%A6%D9%A1%D9%A1%D9%A2%D9%A8T") + "60",
+        ),
+        Answer(400, "AuthorizationQueryParametersError"),
+    ),
+    # s3/conditions.py: Range and If-Modified-Since
+    "Range first byte 4400 digits": (
+        s3("GET", f"/{BUCKET}/k", headers=(("range", f"bytes={HUGE}-"),)),
+        Answer(416, "InvalidRange"),
+    ),
+    "Range last byte 4400 digits": (
+        s3("GET", f"/{BUCKET}/k", headers=(("range", f"bytes=2-{HUGE}"),)),
+        Answer(206, None),
+    ),
+    "Range suffix 4400 digits": (s3("GET", f"/{BUCKET}/k", headers=(("range", f"bytes=-{HUGE}"),)), Answer(206, None)),
+    "Range in Arabic-Indic digits": (s3("GET", f"/{BUCKET}/k", headers=(("range", "bytes=٣-"),)), Answer(200, None)),
+    "If-Modified-Since year 10**20": (
+        s3("GET", f"/{BUCKET}/k", headers=(("if-modified-since", "Mon, 01 Jan 99999999999999999999 00:00:00 GMT"),)),
+        Answer(200, None),
+    ),
+    "If-Unmodified-Since with an offset that overflows": (
+        s3(
+            "GET", f"/{BUCKET}/k", headers=(("if-unmodified-since", "Mon, 01 Jan 2020 00:00:00 +99999999999999999999"),)
+        ),
+        Answer(200, None),
+    ),
+    # protocol/params.py: list member indexes and integers
+    "Tags.member.².Key": (
+        iam(Action="TagUser", UserName="checked", **{"Tags.member.².Key": "a", "Tags.member.².Value": "b"}),
+        Answer(400, "ValidationError"),
+    ),
+    "Tags.member.<4400 digits>.Key": (
+        iam(Action="TagUser", UserName="checked", **{f"Tags.member.{HUGE}.Key": "a"}),
+        Answer(400, "ValidationError"),
+    ),
+    "MaxItems=²": (iam(Action="ListUsers", MaxItems="²"), Answer(400, "ValidationError")),
+    "MaxItems=٣": (iam(Action="ListUsers", MaxItems="٣"), Answer(400, "ValidationError")),
+    "MaxItems=4400 digits": (iam(Action="ListUsers", MaxItems=HUGE), Answer(400, "ValidationError")),
+    # policy/dates.py, policy/operators.py, policy/parse.py: policy documents
+    "date of 4400 digits": (
+        iam(Action="CreatePolicy", PolicyName="p1", PolicyDocument=policy({"DateLessThan": {"aws:CurrentTime": HUGE}})),
+        Answer(400, "MalformedPolicyDocument"),
+    ),
+    "date ²": (
+        iam(Action="CreatePolicy", PolicyName="p2", PolicyDocument=policy({"DateLessThan": {"aws:CurrentTime": "²"}})),
+        Answer(400, "MalformedPolicyDocument"),
+    ),
+    "ISO date with a 4400-digit year": (
+        iam(
+            Action="CreatePolicy",
+            PolicyName="p3",
+            PolicyDocument=policy({"DateLessThan": {"aws:CurrentTime": HUGE + "-01-01T00:00:00Z"}}),
+        ),
+        Answer(400, "MalformedPolicyDocument"),
+    ),
+    "number 1e9999999999999999999": (
+        iam(
+            Action="PutUserPolicy",
+            UserName="checked",
+            PolicyName="p4",
+            PolicyDocument=policy({"NumericLessThan": {"s3:max-keys": 1}}).replace("1}", "1e9999999999999999999}"),
+        ),
+        Answer(400, "MalformedPolicyDocument"),
+    ),
+    "document nested 5000 deep": (
+        iam(Action="PutUserPolicy", UserName="checked", PolicyName="p5", PolicyDocument="[" * 5000 + "]" * 5000),
+        Answer(400, "MalformedPolicyDocument"),
+    ),
+    "bucket policy nested 5000 deep": (
+        s3("PUT", f"/{BUCKET}", "policy", body=b'{"Statement":' + b"[" * 5000 + b"]" * 5000 + b"}"),
+        Answer(400, "MalformedPolicy"),
+    ),
+    "bucket policy number 1e9999999999999999999": (
+        s3(
+            "PUT",
+            f"/{BUCKET}",
+            "policy",
+            body=bucket_policy(
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",'
+                '"Resource":"arn:aws:s3:::BUCKET/*","Condition":{"NumericLessThan":{"s3:max-keys":1e9999999999999999999}}}]}'
+            ),
+        ),
+        Answer(400, "MalformedPolicy"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_checked_input(ostiary: InProcess, name: str) -> None:
+    send, expected = CASES[name]
+    assert send(ostiary) == expected
+
+
+def test_root_credentials_still_work(ostiary: InProcess) -> None:
+    status, _ = ostiary.query("sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+    assert status == 200
+    assert ROOT_SECRET
