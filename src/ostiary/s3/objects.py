@@ -174,6 +174,7 @@ def put_object(request: S3Request) -> HttpResponse:
         blob=stored.blob,
         metadata=doc,
     )
+    committing = False
     try:
         with request.call.store.write() as conn:
             recheck_bucket(conn, bucket)
@@ -185,8 +186,12 @@ def put_object(request: S3Request) -> HttpResponse:
                 _check_write_conditions(request, previous, if_match, if_none_match)
             if previous is not None:
                 rows.update_object(conn, record)
+            committing = True
     except BaseException:
-        blobs.remove(stored.blob)
+        # Remove the new file only if the row surely did not commit. A failure in or after COMMIT
+        # leaves that unknown, and a row must never name a missing file (an unreferenced one is harmless).
+        if not committing:
+            blobs.remove(stored.blob)
         raise
     if previous is not None and previous.blob != stored.blob:
         blobs.remove(previous.blob)

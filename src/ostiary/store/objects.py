@@ -8,8 +8,13 @@ Theory of operation (design.md, decision 5; crash safety):
   directory fsynced (`BlobWriter.commit`). Only then does one database transaction insert or
   replace the row. A crash before the commit leaves an unreferenced file, never a row that
   points at a missing one. `BlobStore.sweep_temporary` removes what a crash left in ``tmp/``.
-- The file a replace or delete no longer references is removed after the transaction
-  committed (`BlobStore.remove`); a crash in between leaves an unreferenced file behind.
+  The shard folders (``00`` … ``ff``) are made and fsynced once per process (`BlobStore.prepare`),
+  so no upload's durability rests on a directory another writer has just created.
+- The file a replace or delete no longer references is removed only after the transaction
+  committed (`BlobStore.remove`); a crash in between leaves an unreferenced file behind, which
+  `ostiary.store.integrity.find_leftovers` finds. When the commit itself fails, whether it took
+  effect is unknown (the connection may have dropped after the server committed): the new file
+  is kept, so the worst case is again an unreferenced file, never a row without its file.
 - Keys sort in UTF-8 binary order, which is code point order: SQLite's BINARY collation and
   PostgreSQL's "C" collation (see `schema.OBJECT_KEY`) agree with Python's `str` ordering, so
   listings page by plain ``key >= :start`` range scans on the primary key.
@@ -24,10 +29,11 @@ import contextlib
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -226,12 +232,34 @@ def scan_objects(
 # --- blobs ---------------------------------------------------------------------------------
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def fsync_directory(path: Path) -> None:
+    """Make the entries of a directory durable: a file created or renamed into it survives a power cut
+    only once the directory itself is fsynced (POSIX fsync(2); Linux fsync(2): "Calling fsync() does
+    not necessarily ensure that the entry in the directory containing the file has also reached disk.
+    For that an explicit fsync() on a file descriptor for the directory is also needed.")."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def make_durable_directory(path: Path) -> None:
+    """Create `path` and any missing parents, fsyncing each parent that gained an entry."""
+    missing: list[Path] = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another writer, maybe not yet fsynced
+            folder.mkdir(mode=0o700)
+        fsync_directory(folder.parent)
+
+
+# The object folder's 256 shard folders (``00`` … ``ff``), made once per process by `BlobStore.prepare`.
+_SHARDS: Final = tuple(f"{n:02x}" for n in range(256))
+_prepared: set[Path] = set()
+_prepared_lock = threading.Lock()
 
 
 class BlobWriter:
@@ -255,9 +283,9 @@ class BlobWriter:
         os.fsync(self._file.fileno())
         self._file.close()
         final = self._root / self.name
-        final.parent.mkdir(parents=True, exist_ok=True)
+        make_durable_directory(final.parent)
         os.replace(self._tmp, final)
-        _fsync_dir(final.parent)
+        fsync_directory(final.parent)
         self._done = True
         return self.name
 
@@ -280,7 +308,24 @@ class BlobStore:
     def of(cls, data_dir: Path) -> BlobStore:
         return cls(data_dir / "objects")
 
+    def prepare(self) -> None:
+        """Make the object folder and its shard folders durable, once per process. Afterwards an upload
+        creates no directory, so no acknowledged upload depends on a directory entry that another
+        writer created and has not fsynced yet."""
+        with _prepared_lock:
+            if self.root in _prepared:
+                return
+            make_durable_directory(self.root)
+            for shard in _SHARDS:
+                with contextlib.suppress(FileExistsError):
+                    (self.root / shard).mkdir(mode=0o700)
+            # Unconditionally: another process may have made these entries and not fsynced them yet.
+            fsync_directory(self.root)
+            fsync_directory(self.root.parent)
+            _prepared.add(self.root)
+
     def new_writer(self, rng: Rng) -> BlobWriter:
+        self.prepare()
         token = rng(16).hex()
         return BlobWriter(self.root, f"{token[:2]}/{token}")
 
@@ -292,11 +337,14 @@ class BlobStore:
         with contextlib.suppress(FileNotFoundError):
             (self.root / name).unlink()
 
+    def temporary_files(self) -> list[Path]:
+        """The files in ``tmp/``: uploads in progress, or what interrupted ones left behind."""
+        return list(_files(self.root / _TMP))
+
     def sweep_temporary(self) -> int:
         """Remove what interrupted writes left in ``tmp/``; call at start-up, before serving. The count removed."""
-        folder = self.root / _TMP
         removed = 0
-        for path in _files(folder):
+        for path in self.temporary_files():
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed += 1
