@@ -1,9 +1,15 @@
-"""`ostiary serve` as an operator meets it: first start, restart, signals, health, a wrong master key."""
+"""`ostiary serve` as an operator meets it: first start, restart, signals, health, and starts that cannot succeed.
+
+A start that cannot succeed (port taken, driver missing, database unreachable, wrong master key) exits 2 with
+exactly one line on stderr, no traceback, nothing on stdout (no banner, no credentials) and nothing created.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -193,3 +199,147 @@ def test_account_commands(tmp_path: Path, args: list[str]) -> None:
                 raise AssertionError("the new account's root key never worked")
     finally:
         _stop(server)
+
+
+def _refused(args: list[str], env: dict[str, str]) -> str:
+    """Run `ostiary` expecting a refused start; return its one line."""
+    result = subprocess.run([*OSTIARY, *args], env=env, capture_output=True, text=True, timeout=90, check=False)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 2, result
+    assert result.stdout == "", result.stdout  # no banner, no credentials
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def _without(tmp_path: Path, *modules: str) -> dict[str, str]:
+    """An environment whose Python cannot import `modules`, as if they were not installed."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(
+        "import sys\n"
+        "from importlib.abc import MetaPathFinder\n"
+        f"BLOCKED = {modules!r}\n"
+        "class Uninstalled(MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.partition('.')[0] in BLOCKED:\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Uninstalled())\n"
+    )
+    env = _env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), env.get("PYTHONPATH")]))
+    for module in modules:
+        probe = subprocess.run([sys.executable, "-c", f"import {module}"], env=env, capture_output=True, check=False)
+        assert probe.returncode != 0, f"the shim did not hide {module}"
+    return env
+
+
+def test_a_taken_port_stops_the_start_before_anything_is_generated_or_printed(tmp_path: Path) -> None:
+    data = tmp_path / "state"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = _refused(["serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data)], _env())
+    assert line == f"ostiary: cannot listen on 127.0.0.1:{port}: address already in use"
+    assert not data.exists()  # no master key, no database, no credentials.env
+
+
+def test_postgresql_without_psycopg_says_what_to_install(tmp_path: Path) -> None:
+    data = tmp_path / "state"
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/ostiary"
+    args = ["serve", "--port", str(free_port()), "--data-dir", str(data), "--database-url", url]
+    line = _refused(args, _without(tmp_path, "psycopg"))
+    assert line == "ostiary: PostgreSQL needs psycopg: pip install 'ostiary[postgres]'"
+    assert not data.exists()
+
+
+def test_without_uvloop_and_httptools_the_server_still_serves(tmp_path: Path) -> None:
+    # uvicorn's "auto" event loop and HTTP parser fall back to asyncio and h11 when these are missing
+    # (https://www.uvicorn.org/settings/#implementation).
+    port = free_port()
+    server = _serve(tmp_path / "state", port, _without(tmp_path, "uvloop", "httptools"))
+    try:
+        _wait_healthy(port, server)
+    finally:
+        code, output = _stop(server)
+    assert code == 0, output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "db.invalid"], ids=["closed port", "unknown host"])
+def test_an_unreachable_postgresql_is_one_line(tmp_path: Path, host: str) -> None:
+    data = tmp_path / "state"
+    port = free_port()  # nothing listens there once free_port returns
+    url = f"postgresql://postgres:hunter2@{host}:{port}/ostiary"
+    line = _refused(["serve", "--port", str(free_port()), "--data-dir", str(data), "--database-url", url], _env())
+    where = f"ostiary: cannot connect to PostgreSQL at postgresql://postgres:***@{host}:{port}/ostiary: "
+    assert line.startswith(where), line
+    if host == "127.0.0.1":
+        assert line == where + "connection refused"
+    else:
+        assert host in line.removeprefix(where)  # "failed to resolve host 'db.invalid': …"
+    assert not data.exists()
+
+
+@pytest.mark.parametrize("wrong", ["database", "user"])
+def test_a_postgresql_that_refuses_us_is_one_line(tmp_path: Path, wrong: str) -> None:
+    base = os.environ.get("OSTIARY_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("OSTIARY_TEST_DATABASE_URL is not set: this test needs a PostgreSQL server")
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    url = (
+        url.set(database="ostiary_no_such_database")
+        if wrong == "database"
+        else url.set(username="ostiary_no_such_user")
+    )
+    data = tmp_path / "state"
+    args = ["serve", "--port", str(free_port()), "--data-dir", str(data)]
+    line = _refused([*args, "--database-url", url.render_as_string(hide_password=False)], _env())
+    assert line.startswith("ostiary: cannot connect to PostgreSQL at postgresql://"), line
+    if wrong == "database":
+        assert line.endswith(': database "ostiary_no_such_database" does not exist'), line
+    else:  # 'role "…" does not exist' or 'password authentication failed for user "…"', as pg_hba.conf says
+        assert '"ostiary_no_such_user"' in line, line
+    assert not data.exists()
+
+
+def test_a_wrong_master_key_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "state"
+    serve = ["serve", "--port", str(free_port()), "--data-dir", str(data)]
+
+    # Malformed in the environment: refused before the data directory exists.
+    line = _refused(serve, _env(OSTIARY_MASTER_KEY="not base64!"))
+    assert line == "ostiary: OSTIARY_MASTER_KEY: the master key is not base64"
+    short = base64.b64encode(bytes(16)).decode()
+    line = _refused(serve, _env(OSTIARY_MASTER_KEY=short))
+    assert line == "ostiary: OSTIARY_MASTER_KEY: the master key must be 32 bytes, base64-encoded (it has 16)"
+    assert not data.exists()
+
+    created = subprocess.run(
+        [*OSTIARY, "accounts", "list", "--data-dir", str(data)],
+        env=_env(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    key = (data / "master.key").read_text()
+    database = (data / "ostiary.db").read_bytes()
+
+    # Another key than the one the database was created with: the message says which key is wrong.
+    line = _refused(serve, _env(OSTIARY_MASTER_KEY=base64.b64encode(bytes(32)).decode()))
+    assert line.startswith("ostiary: the master key in OSTIARY_MASTER_KEY does not match the one this database"), line
+
+    # The key file lost: not replaced by a new key that could never open this database.
+    (data / "master.key").unlink()
+    line = _refused(serve, _env())
+    assert line.startswith("ostiary: this database was created with a master key, and there is none in "), line
+    assert not (data / "master.key").exists()
+
+    (data / "master.key").write_text(key)
+    assert (data / "ostiary.db").read_bytes() == database
+    assert not (data / "credentials.env").exists()
