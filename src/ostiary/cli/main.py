@@ -111,7 +111,7 @@ def _serve_on(listener: socket.socket, store: Store, settings: Settings) -> int:
         # aws:SourceIp and aws:SecureTransport come from the connection itself unless the operator names
         # the proxies whose X-Forwarded-For / X-Forwarded-Proto may be believed.
         proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=",".join(settings.forwarded_allow_ips) or "",
+        forwarded_allow_ips=",".join(settings.forwarded_allow_ips),
     )
     # uvicorn handles SIGINT/SIGTERM (stop accepting, finish what is in flight), then re-raises the signal to
     # the handlers it found: make those no-ops, so a clean shutdown exits 0 instead of dying by the signal.
@@ -209,6 +209,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except ONE_LINE_ERRORS as exc:
         print(f"ostiary: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C before uvicorn took over the signals (while migrating, say)
+        print("ostiary: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
