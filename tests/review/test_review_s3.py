@@ -138,7 +138,7 @@ def test_denied_delete_objects_writes_nothing(review: Review) -> None:
     body, headers = delete_body("data")
     generation = review.store.generation
     response = review.s3_as(None, "POST", f"/{BUCKET}", "delete=", headers, body)
-    assert response.status == 200 and b"AccessDenied" in bytes(response.body)  # type: ignore[arg-type]
+    assert response.status == 403 and b"AccessDenied" in bytes(response.body)  # type: ignore[arg-type]
     assert review.store.generation == generation
 
 

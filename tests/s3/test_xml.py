@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +81,98 @@ def test_parse_accepts_namespace_or_none() -> None:
 def test_parse_refuses(body: bytes) -> None:
     with pytest.raises(MalformedXML):
         xml.parse(body, "Delete")
+
+
+# --- hostile documents -----------------------------------------------------------------------------
+# Every one is refused as MalformedXML: no DTD, entity or external reference is ever processed, in any
+# encoding, and no document may nest deeper, hold more elements or weigh more than its schema allows.
+
+
+def _laughs(levels: int) -> str:
+    """The "billion laughs" entity bomb: each level expands to ten of the previous one."""
+    entities = ['<!ENTITY l0 "lol">']
+    entities += [f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, levels + 1)]
+    return f"<!DOCTYPE Delete [{''.join(entities)}]><Delete><Quiet>&l{levels};</Quiet></Delete>"
+
+
+def _declared(encoding: str, rest: str) -> str:
+    return f'<?xml version="1.0" encoding="{encoding}"?>{rest}'
+
+
+INTERNAL = '<!DOCTYPE Delete [<!ENTITY a "true">]><Delete><Quiet>&a;</Quiet></Delete>'
+FILE = '<!DOCTYPE Delete [<!ENTITY x SYSTEM "file:///etc/passwd">]><Delete><Quiet>&x;</Quiet></Delete>'
+HTTP = '<!DOCTYPE Delete [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]><Delete><Quiet>&x;</Quiet></Delete>'
+PARAMETER = "<!DOCTYPE Delete [<!ENTITY % p \"<!ENTITY a 'true'>\"> %p;]><Delete><Quiet>&a;</Quiet></Delete>"
+EXTERNAL_PARAMETER = '<!DOCTYPE Delete [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]><Delete/>'
+EXTERNAL_DTD = '<!DOCTYPE Delete SYSTEM "file:///etc/passwd"><Delete/>'
+BARE_DTD = "<!DOCTYPE Delete><Delete/>"
+NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+HOSTILE: dict[str, bytes] = {
+    "billion-laughs": _laughs(9).encode(),
+    "laughs-below-expat-threshold-utf-16": _declared("UTF-16", _laughs(5)).encode("utf-16"),
+    "internal-entity-utf-8": INTERNAL.encode(),
+    "internal-entity-utf-16le-bom": _declared("UTF-16", INTERNAL).encode("utf-16"),
+    "internal-entity-utf-16be-bom": b"\xfe\xff" + _declared("UTF-16", INTERNAL).encode("utf-16-be"),
+    "internal-entity-utf-16le-no-bom": _declared("UTF-16", INTERNAL).encode("utf-16-le"),
+    "internal-entity-utf-16be-no-bom": _declared("UTF-16", INTERNAL).encode("utf-16-be"),
+    "internal-entity-utf-16-no-declaration": INTERNAL.encode("utf-16"),
+    "internal-entity-utf-32": _declared("UTF-32", INTERNAL).encode("utf-32"),
+    "internal-entity-utf-8-bom": _declared("UTF-8", INTERNAL).encode("utf-8-sig"),
+    "internal-entity-utf-16-declared-utf-8": _declared("UTF-8", INTERNAL).encode("utf-16"),
+    "internal-entity-utf-8-declared-utf-16": _declared("UTF-16", INTERNAL).encode(),
+    "internal-entity-latin-1": _declared("ISO-8859-1", INTERNAL).encode("latin-1"),
+    "internal-entity-ebcdic": _declared("cp037", INTERNAL).encode("cp037"),
+    "external-file-entity": FILE.encode(),
+    "external-file-entity-utf-16": _declared("UTF-16", FILE).encode("utf-16"),
+    "external-http-entity": HTTP.encode(),
+    "external-http-entity-utf-16be": _declared("UTF-16", HTTP).encode("utf-16-be"),
+    "parameter-entity": PARAMETER.encode(),
+    "parameter-entity-utf-16": _declared("UTF-16", PARAMETER).encode("utf-16"),
+    "external-parameter-entity-utf-16": _declared("UTF-16", EXTERNAL_PARAMETER).encode("utf-16"),
+    "external-dtd-utf-16": _declared("UTF-16", EXTERNAL_DTD).encode("utf-16"),
+    "bare-doctype-utf-16": _declared("UTF-16", BARE_DTD).encode("utf-16"),
+    "unknown-encoding": _declared("x-no-such-codec", "<Delete/>").encode(),
+    "deep-nesting": b"<Delete>" + b"<a>" * 10_000 + b"</a>" * 10_000 + b"</Delete>",
+    "nesting-below-key": b"<Delete><Object><Key>a<b>c</b></Key></Object></Delete>",
+    "too-many-elements": b"<Delete>" + b"<Quiet/>" * 7_000 + b"</Delete>",
+    "huge": b"<Delete><Object><Key>" + b"k" * (3 << 20) + b"</Key></Object></Delete>",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_documents_are_malformed_xml(body: bytes) -> None:
+    with pytest.raises(MalformedXML):
+        xml.parse(body, "Delete")
+
+
+def test_documents_within_the_schema_limits_parse() -> None:
+    objects = "".join(
+        f"<Object><Key>{'k' * 1024}</Key><VersionId>v</VersionId><ETag>e</ETag>"
+        "<LastModifiedTime>t</LastModifiedTime><Size>1</Size></Object>"
+        for _ in range(1_000)
+    )
+    body = f'<Delete xmlns="{NS}">{objects}<Quiet>true</Quiet></Delete>'.encode()
+    assert len(xml.children(xml.parse(body, "Delete"))) == 1_001
+    tags = "".join(f"<Tag><Key>k{i}</Key><Value>v</Value></Tag>" for i in range(50))
+    configuration = f"<CreateBucketConfiguration><Tags>{tags}</Tags></CreateBucketConfiguration>".encode()
+    assert xml.parse(configuration, "CreateBucketConfiguration") is not None
+
+
+SRC = Path(xml.__file__).parents[1]
+# Parsers only: xml.sax.saxutils holds escaping helpers.
+_PARSERS = re.compile(
+    r"xml\.etree|xml\.dom|xml\.sax(?!\.saxutils)|xml\.parsers|\bexpat\b|minidom|lxml|defusedxml|fromstring\("
+)
+
+
+def test_every_xml_body_goes_through_the_one_parser() -> None:
+    """No other module parses XML, and every document parsed has limits from its schema."""
+    others = [
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if path != Path(xml.__file__) and _PARSERS.search(path.read_text(encoding="utf-8"))
+    ]
+    assert others == []
+    roots = {root for path in SRC.rglob("*.py") for root in re.findall(r'xml\.parse\(\w+, "(\w+)"\)', path.read_text())}
+    assert roots and roots <= set(xml.LIMITS)

@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from ostiary.arn import s3_arn
+from ostiary.caller import CallerKind
 from ostiary.errors import AccessDenied, MalformedPolicyDocument, NoSuchBucket, S3InternalError
-from ostiary.policy import Policy, PolicyKind, parse_policy
+from ostiary.policy import ANONYMOUS, Policy, PolicyKind, StatementEffect, parse_policy
+from ostiary.policy.ast import ResourceElement
 from ostiary.policy.decision import Decision
+from ostiary.policy.principals import PrincipalMatch, match_element
 from ostiary.s3.names import bucket_name_problem
 from ostiary.s3.request import S3Request
 from ostiary.store.objects import BucketRecord, get_bucket
@@ -56,17 +59,17 @@ class _Compiled:
         self._items: OrderedDict[str, Policy] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, record: BucketRecord) -> Policy:
-        assert record.policy is not None
+    def get(self, record: BucketRecord, text: str) -> Policy:
+        """The compiled form of `text`, the policy of the bucket `record`."""
         ids = json.dumps(dict(record.policy_principal_ids), sort_keys=True)
-        digest = hashlib.sha256(f"{record.name}\0{record.policy}\0{ids}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{record.name}\0{text}\0{ids}".encode()).hexdigest()
         with self._lock:
             found = self._items.get(digest)
             if found is not None:
                 self._items.move_to_end(digest)
                 return found
         try:
-            policy = compile_bucket_policy(record.name, record.policy, record.policy_principal_ids)
+            policy = compile_bucket_policy(record.name, text, record.policy_principal_ids)
         except MalformedPolicyDocument as exc:  # a stored policy the engine no longer reads: fail closed
             raise S3InternalError() from exc
         with self._lock:
@@ -94,7 +97,9 @@ def find_bucket(request: S3Request) -> Bucket | None:
     def load() -> Bucket | None:
         with store.read() as conn:
             record = get_bucket(conn, name)
-        return None if record is None else Bucket(record, _COMPILED.get(record) if record.policy else None)
+        if record is None:
+            return None
+        return Bucket(record, _COMPILED.get(record, record.policy) if record.policy else None)
 
     found: Bucket | None = store.cache("buckets").get(name, load)
     return found
@@ -178,3 +183,49 @@ def is_allowed(
     except AccessDenied as denied:
         return denied
     return None
+
+
+def _literal_start(pattern: str) -> str:
+    """The text every string a glob pattern matches starts with (up to its first wildcard)."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
+def _may_match_under(resource: ResourceElement, prefix: str) -> bool:
+    """Whether the element might match some ARN that starts with `prefix` (True when unsure)."""
+    if resource.negated:
+        return True
+    for entry in resource.entries:
+        start = _literal_start(entry.glob.pattern) if entry.glob is not None else _literal_start(entry.prefix)
+        if start.startswith(prefix) or prefix.startswith(start):
+            return True
+    return False
+
+
+def refuse_anonymous_without_grant(request: S3Request, action: str, bucket: Bucket) -> None:
+    """Before reading a body that names the objects: AccessDenied when an anonymous caller can be
+    allowed `action` on no object of the bucket, whatever the body would say.
+
+    An anonymous request can be allowed only by the bucket's own policy: identity-based policies
+    belong to IAM principals ("How Amazon S3 authorizes a request",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-s3-evaluates-access-control.html), and
+    ostiary's buckets have ACLs disabled ("Controlling ownership of objects and disabling ACLs",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html). Both are
+    known before the body is: when no Allow statement of the bucket policy could grant `action` to an
+    anonymous caller on an object of this bucket (taking every condition to hold), every object the
+    body could name would be denied, so the body is neither read nor parsed. Authenticated callers
+    get S3's per-object answers.
+    """
+    if request.call.caller.kind is not CallerKind.ANONYMOUS:
+        return
+    policy = bucket.policy
+    if policy is not None:
+        objects = f"{s3_arn(bucket.name)}/"
+        for statement in policy.for_action(action.lower()):
+            if statement.effect is not StatementEffect.ALLOW or statement.principal is None:
+                continue
+            if match_element(statement.principal, ANONYMOUS, deny=False) is PrincipalMatch.NONE:
+                continue
+            if statement.resource is None or _may_match_under(statement.resource, objects):
+                return
+    raise AccessDenied()

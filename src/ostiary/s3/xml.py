@@ -7,8 +7,14 @@ wrapper (``<Buckets><Bucket>…``) or flattened siblings (``<Contents>…</Conte
 never ``<member>``. A response is built from `Node` tuples: ``(name, value)`` where the value
 is text, a number, a boolean, a timestamp, a sequence of child nodes, or None (element left out).
 
-Requests: bodies are parsed with the standard library's expat-based parser after refusing any
-DOCTYPE (which rules out entity expansion); anything that is not well-formed is MalformedXML.
+Requests: every XML body goes through `parse`, the one place in ostiary that reads XML. It uses
+defusedxml's expat parser, which refuses a document type declaration, an entity declaration or an
+external reference when expat meets it, whatever the document's encoding (UTF-8, UTF-16 with or
+without a byte order mark, or any other encoding expat decodes). Each request document has limits
+taken from its schema (`LIMITS`): its size, how deep elements nest and how many there are. Anything
+refused, not well-formed, over a limit or with another root is MalformedXML, S3's answer for "The
+XML you provided was not well-formed or did not validate against our published schema" (Amazon S3
+API Reference, "Error responses": https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
 """
 
 from __future__ import annotations
@@ -16,7 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from defusedxml.common import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 
 from ostiary.errors import MalformedXML
 
@@ -92,14 +103,77 @@ def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@dataclass(frozen=True, slots=True)
+class XmlLimits:
+    """How large a request document may be: bytes, element nesting depth, number of elements."""
+
+    max_bytes: int
+    max_depth: int
+    max_elements: int
+
+
+# Per root element, from the request's schema in the Amazon S3 API Reference:
+# - DeleteObjects (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html): "The request
+#   can contain a list of up to 1,000 keys"; ``Delete/Object/Key`` nests three deep; an Object holds at
+#   most Key, VersionId, ETag, LastModifiedTime and Size. A key is at most 1,024 bytes of UTF-8 ("Naming
+#   Amazon S3 objects", https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html), up to
+#   six bytes each once escaped as character references: 2 MiB holds 1,000 of the longest.
+# - CreateBucket (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html):
+#   ``CreateBucketConfiguration/Tags/Tag/Key`` nests four deep; a bucket carries at most 50 tags
+#   ("Using cost allocation S3 bucket tags",
+#   https://docs.aws.amazon.com/AmazonS3/latest/userguide/CostAllocTagging.html).
+LIMITS: Final[Mapping[str, XmlLimits]] = {
+    "Delete": XmlLimits(max_bytes=2 << 20, max_depth=3, max_elements=2 + 6 * 1_000),
+    "CreateBucketConfiguration": XmlLimits(max_bytes=64 << 10, max_depth=4, max_elements=256),
+}
+DEFAULT_LIMITS: Final = XmlLimits(max_bytes=64 << 10, max_depth=8, max_elements=1_024)
+
+
+class _OverLimit(Exception):
+    """The document nests deeper or holds more elements than its schema allows."""
+
+
+class _BoundedTreeBuilder(ET.TreeBuilder):
+    """A tree builder that stops the parse once the document breaks its depth or element limit."""
+
+    def __init__(self, limits: XmlLimits) -> None:
+        super().__init__()
+        self._limits = limits
+        self._depth = 0
+        self._elements = 0
+
+    def start(self, tag: str, attrs: dict[str, str], /) -> ET.Element:
+        self._depth += 1
+        self._elements += 1
+        if self._depth > self._limits.max_depth or self._elements > self._limits.max_elements:
+            raise _OverLimit()
+        return super().start(tag, attrs)
+
+    def end(self, tag: str, /) -> ET.Element:
+        self._depth -= 1
+        return super().end(tag)
+
+
 def parse(body: bytes, root: str) -> ET.Element:
-    """Parse a request body whose root element must be `root` (in S3's namespace or none)."""
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+    """Parse a request body whose root element must be `root` (in S3's namespace or none).
+
+    No DTD, entity declaration or external reference is ever processed: defusedxml stops the parse
+    the moment expat reports one, before any entity is expanded or any URL or file is opened.
+    """
+    limits = LIMITS.get(root, DEFAULT_LIMITS)
+    if len(body) > limits.max_bytes:
         raise MalformedXML()
+    parser = DefusedXMLParser(
+        target=_BoundedTreeBuilder(limits), forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     try:
-        element = ET.fromstring(body)  # noqa: S314 - no DOCTYPE, so no entity expansion (checked above)
-    except ET.ParseError:
+        parser.feed(body)
+        element = parser.close()
+    except (ET.ParseError, DefusedXmlException, _OverLimit, ValueError, LookupError):
+        # ValueError and LookupError: a declared encoding that Python cannot decode or does not know.
         raise MalformedXML() from None
+    if not isinstance(element, ET.Element):
+        raise MalformedXML()
     namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else None
     if local_name(element.tag) != root or namespace not in (None, NAMESPACE):
         raise MalformedXML()
