@@ -174,7 +174,8 @@ class Authorization:
         """The identity side of the caller's policy set (resource policies come per request).
 
         For callers backed by a user or role, `PrincipalPolicies.exists` says whether that user or role
-        still exists: the sessions of a deleted role or user are denied everything (docs/design.md, "Authorization").
+        still exists: the sessions of a deleted role or user are denied everything (docs/design.md, "The request
+        path").
         """
         if caller.kind is CallerKind.ANONYMOUS:
             return _MISSING, PolicySet()

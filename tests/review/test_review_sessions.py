@@ -63,7 +63,7 @@ def test_sessions_of_a_deleted_role_stop_working(review: Review) -> None:
     review.ok("iam", "DeleteRolePolicy", RoleName="app", PolicyName="p0")
     review.ok("iam", "DeleteRole", RoleName="app")
 
-    # docs/design.md, "Authorization": deleting a role makes its sessions fail authorization.
+    # docs/design.md, "The request path": deleting a role makes its sessions fail authorization.
     assert s3_code(review.s3_as(session, "GET", f"/{BUCKET}/data")) != "OK"
 
 
