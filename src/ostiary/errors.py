@@ -130,6 +130,12 @@ class Throttling(AwsError):
     message = "Rate exceeded"
 
 
+class ServiceUnavailable(AwsError):
+    # "Common Errors", https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
+    code, status, sender_fault = "ServiceUnavailable", 503, False
+    message = "The request has failed due to a temporary failure of the server."
+
+
 # --- IAM ---------------------------------------------------------------------
 
 
@@ -290,6 +296,12 @@ class RequestTimeout(AwsError):
         "Your socket connection to the server was not read from or written to within the timeout period. "
         "Idle connections will be closed."
     )
+
+
+class SlowDown(AwsError):
+    # "Error responses", https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+    code, status, sender_fault = "SlowDown", 503, False
+    message = "Please reduce your request rate."
 
 
 class MissingContentLength(AwsError):

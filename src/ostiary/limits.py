@@ -45,3 +45,36 @@ QUERY_BODY_MAX_BYTES: Final = 1 << 20
 S3_PUT_MAX_BYTES: Final = 5 * (1 << 30)
 S3_KEY_MAX_BYTES: Final = 1_024
 HEADER_BYTES_MAX: Final = 64 * 1024
+
+# --- Server limits: what one client, or all of them together, may hold -------------------------------------------
+# Worker threads that run requests (IAM, STS, S3 handlers and their database calls).
+WORKER_THREADS: Final = 32
+# Requests being served at once (from the end of their headers to the end of their response). One more gets
+# S3's "503 SlowDown" or the Query services' "503 ServiceUnavailable" at once, which every AWS SDK retries
+# with backoff ("Error responses", https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html;
+# "Common Errors", https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html).
+MAX_IN_FLIGHT_REQUESTS: Final = 4 * WORKER_THREADS
+# Open connections, idle keep-alive ones included (uvicorn's limit_concurrency: beyond it, uvicorn answers a
+# plain 503 itself), and the listen queue of connections not yet accepted.
+MAX_CONNECTIONS: Final = 1_024
+LISTEN_BACKLOG: Final = 2_048
+# An idle keep-alive connection is closed after this long.
+KEEP_ALIVE_SECONDS: Final = 30
+# The request line and headers must arrive within this long of their first byte (and a new connection must
+# start one within it), and may hold this many bytes; beyond either the connection is closed (a partial head
+# first gets "408 Request Timeout" or "431 Request Header Fields Too Large", RFC 9110 §15.5.9, RFC 6585 §5).
+REQUEST_HEAD_SECONDS: Final = 20
+REQUEST_HEAD_MAX_BYTES: Final = HEADER_BYTES_MAX + 16 * 1024
+# A request body must keep coming: no pause longer than BODY_IDLE_SECONDS, and on average at least
+# BODY_MIN_BYTES_PER_SECOND after the first BODY_IDLE_SECONDS (the deadline starts at BODY_IDLE_SECONDS and
+# grows by one second per BODY_MIN_BYTES_PER_SECOND bytes received). Otherwise: S3's RequestTimeout.
+BODY_IDLE_SECONDS: Final = 20
+BODY_MIN_BYTES_PER_SECOND: Final = 1_024
+# The most bytes one request body may carry on the wire. A PutObject or UploadPart payload is at most 5 GiB
+# (EntityTooLarge beyond); aws-chunked framing adds at most about 1.2% to it, because signed chunks are at least
+# 8 KiB and each carries about 90 bytes of size and signature ("Signature calculations for the Authorization
+# header: Transferring payload in multiple chunks (chunked upload) (AWS Signature Version 4)",
+# https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html).
+REQUEST_BODY_MAX_BYTES: Final = S3_PUT_MAX_BYTES + S3_PUT_MAX_BYTES // 64
+# A client that reads nothing of a response for this long has its connection aborted.
+RESPONSE_SEND_IDLE_SECONDS: Final = 60

@@ -1,10 +1,27 @@
 """The ASGI application: HTTP in, `Pipeline` in a worker thread, HTTP out.
 
-The event loop only moves bytes. Each request runs in a worker thread, which
-pulls the request body from the loop as it reads it (`ReceiveBody`), so a large
-upload streams to disk without sitting in memory, and a slow database call
-never blocks other requests. ``/_ostiary/health`` and ``/_ostiary/metrics``
-are answered on the loop.
+The event loop only moves bytes. Each request runs in a worker thread, which pulls the request body from
+the loop as it reads it (`ReceiveBody`), so a large upload streams to disk without sitting in memory, and
+a slow database call never blocks other requests. ``/_ostiary/health`` and ``/_ostiary/metrics`` are
+answered on the loop.
+
+Every path through `App.__call__` ends in exactly one of two ways, never a third:
+
+- a complete response: ``http.response.start``, then body messages ending with ``more_body`` false, whose
+  bytes add up to the Content-Length stated (a zero-length object, a HEAD and a refusal included);
+- an exception, when a response cannot be completed (the object file came up short, the server is shutting
+  down mid-body): uvicorn then closes the connection, so the client sees a truncated response, never a
+  short one it could take for whole.
+
+(A client that disconnects has nobody to complete a response for: streaming stops. One that stops reading
+is cut off by the connection's write bound, `ostiary.server.protocol`.) Returning without
+completing a started response would make uvicorn close the connection after a response the client
+thinks complete: its next request on that kept-alive connection then fails with "Connection was closed
+before we received a valid response".
+
+What one client may hold is bounded here (requests in flight: `max_in_flight`, then SlowDown or
+ServiceUnavailable; body size and pace: `ReceiveBody`) and per connection in `ostiary.server.protocol`
+(request heads, responses the client does not read).
 """
 
 from __future__ import annotations
@@ -17,11 +34,20 @@ from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO, Final
 
-from ostiary.errors import AwsError, IncompleteBody, RequestTimeout
 from ostiary.http import FileBody, HttpRequest, HttpResponse
-from ostiary.limits import HEADER_BYTES_MAX, QUERY_BODY_MAX_BYTES
+from ostiary.limits import (
+    BODY_IDLE_SECONDS,
+    BODY_MIN_BYTES_PER_SECOND,
+    HEADER_BYTES_MAX,
+    MAX_IN_FLIGHT_REQUESTS,
+    QUERY_BODY_MAX_BYTES,
+    REQUEST_BODY_MAX_BYTES,
+    WORKER_THREADS,
+)
+from ostiary.server.admission import OVERLOADED, TOO_LARGE, Admission, declared_length, refusal
 from ostiary.server.metrics import Metrics
 from ostiary.server.pipeline import Pipeline
+from ostiary.server.request_body import BodyLimits, ReceiveBody
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,74 +56,15 @@ Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("ostiary.access")
 _FILE_CHUNK: Final = 1 << 20
-# How long the server waits for the next piece of a request body before giving up on the client.
-BODY_IDLE_SECONDS: Final = 20.0
+
+
+class ResponseAbandoned(Exception):
+    """A started response cannot be completed; uvicorn closes the connection when the app raises it."""
 
 
 def _text(raw: bytes) -> str:
     # Raw bytes in, the same bytes back out of sigv4 (it encodes with surrogateescape).
     return raw.decode("utf-8", "surrogateescape")
-
-
-class ReceiveBody:
-    """The request body, fed from the event loop's `receive`.
-
-    `prefill` runs on the loop before a worker takes the request: it reads up to a limit (every IAM and
-    STS body, small uploads), so a slow client ties up only its own connection, never a worker. What
-    is left is pulled by the worker through `read`. Every wait for the client is bounded: a client that
-    sends nothing for `BODY_IDLE_SECONDS` gets RequestTimeout, one that disconnects IncompleteBody.
-    """
-
-    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
-        self._receive = receive
-        self._loop = loop
-        self._buffer = bytearray()
-        self._done = False
-        self._failure: AwsError | None = None
-
-    def _take(self, message: Message) -> None:
-        if message["type"] == "http.disconnect":
-            self._failure, self._done = IncompleteBody(), True
-            return
-        self._buffer += message.get("body", b"")
-        self._done = not message.get("more_body", False)
-
-    async def prefill(self, limit: int) -> None:
-        while not self._done and len(self._buffer) <= limit:
-            try:
-                message = await asyncio.wait_for(self._receive(), BODY_IDLE_SECONDS)
-            except TimeoutError:
-                self._failure, self._done = RequestTimeout(), True
-                return
-            self._take(message)
-
-    def _pull(self) -> None:
-        future = asyncio.run_coroutine_threadsafe(self._receive(), self._loop)
-        try:
-            message = future.result(timeout=BODY_IDLE_SECONDS)
-        except TimeoutError:
-            future.cancel()
-            self._failure, self._done = RequestTimeout(), True
-            return
-        self._take(message)
-
-    @property
-    def finished(self) -> bool:
-        """True once the client's last body message arrived (or it failed)."""
-        return self._done
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._done and (size < 0 or len(self._buffer) < size):
-            self._pull()
-        if self._failure is not None and (size < 0 or len(self._buffer) < size):
-            raise self._failure
-        if size < 0 or size >= len(self._buffer):
-            out = bytes(self._buffer)
-            self._buffer.clear()
-        else:
-            out = bytes(self._buffer[:size])
-            del self._buffer[:size]
-        return out
 
 
 def _has_body(request: HttpRequest) -> bool:
@@ -110,10 +77,37 @@ def _body_left_unread(request: HttpRequest) -> bool:
     return isinstance(body, ReceiveBody) and not body.finished and _has_body(request)
 
 
+def _declares_body(scope: Scope) -> bool:
+    return any(name == b"transfer-encoding" for name, _ in scope["headers"]) or bool(declared_length(scope))
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _disconnected(watch: asyncio.Future[None] | None) -> bool:
+    """True once `_until_disconnect` saw the client go (a watch that failed proves nothing)."""
+    return watch is not None and watch.done() and not watch.cancelled() and watch.exception() is None
+
+
 class App:
-    def __init__(self, pipeline: Pipeline, *, workers: int = 32) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        workers: int = WORKER_THREADS,
+        max_in_flight: int = MAX_IN_FLIGHT_REQUESTS,
+        max_body_bytes: int = REQUEST_BODY_MAX_BYTES,
+        body_idle_seconds: float = BODY_IDLE_SECONDS,
+        body_min_bytes_per_second: int = BODY_MIN_BYTES_PER_SECOND,
+    ) -> None:
+        if min(workers, max_body_bytes, body_idle_seconds, body_min_bytes_per_second) <= 0:
+            raise ValueError("server limits must be positive")
         self.pipeline = pipeline
         self.metrics = Metrics()
+        self.admission = Admission(max_in_flight)
+        self.body_limits = BodyLimits(body_idle_seconds, body_min_bytes_per_second, max_body_bytes)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ostiary")
         self.ready = threading.Event()
         self.ready.set()
@@ -129,25 +123,50 @@ class App:
             await self._internal(path, send)
             return
         started = time.perf_counter()
-        request = self._request(scope, receive, path)
-        if request is not None and isinstance(request.body, ReceiveBody) and _has_body(request):
-            await request.body.prefill(QUERY_BODY_MAX_BYTES)
         loop = asyncio.get_running_loop()
-        if request is None:
-            response = HttpResponse(431, [("content-type", "text/plain")], b"request header fields too large")
+        if not self.admission.enter():
+            response = refusal(OVERLOADED, scope, self.pipeline.host_id, close=_declares_body(scope))
+            status = await self._send(response, scope, receive, send, loop, watch=False)
         else:
-            response = await loop.run_in_executor(self.executor, self.pipeline.handle, request)
-            if _body_left_unread(request):
-                # The handler answered without reading the body (a denied upload): the rest of it would be
-                # read as the next request on this connection, so end the connection with this response.
-                response.headers.append(("connection", "close"))
-        status = await self._send(response, send, loop)
+            try:
+                status = await self._serve(scope, receive, send, path, loop)
+            finally:
+                self.admission.leave()
         elapsed = time.perf_counter() - started
         self.metrics.observe(scope["method"], status, elapsed)
         if log.isEnabledFor(logging.INFO):
             log.info("%s %s %d %.1fms", scope["method"], _text(path), status, elapsed * 1000)
 
-    def _request(self, scope: Scope, receive: Receive, path: bytes) -> HttpRequest | None:
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, path: bytes, loop: asyncio.AbstractEventLoop
+    ) -> int:
+        declared = declared_length(scope)
+        if declared is not None and declared > self.body_limits.max_bytes:
+            limit = str(self.body_limits.max_bytes)
+            response = refusal(
+                TOO_LARGE, scope, self.pipeline.host_id, close=True, ProposedSize=str(declared), MaxSizeAllowed=limit
+            )
+            return await self._send(response, scope, receive, send, loop, watch=False)
+        body = ReceiveBody(receive, loop, self.body_limits)
+        request = self._request(scope, path, body)
+        if request is None:
+            headers = [("content-type", "text/plain"), ("connection", "close")]
+            response = HttpResponse(431, headers, b"request header fields too large")
+            return await self._send(response, scope, receive, send, loop, watch=False)
+        if _has_body(request):
+            await body.prefill(QUERY_BODY_MAX_BYTES)
+        try:
+            response = await loop.run_in_executor(self.executor, self.pipeline.handle, request)
+        except RuntimeError:  # the executor is shut down: the server is stopping
+            response = refusal(OVERLOADED, scope, self.pipeline.host_id, close=True)
+        unread = _body_left_unread(request)
+        if unread:
+            # The handler answered without reading the body (a denied upload): the rest of it would be
+            # read as the next request on this connection, so end the connection with this response.
+            response.headers.append(("connection", "close"))
+        return await self._send(response, scope, receive, send, loop, watch=not unread)
+
+    def _request(self, scope: Scope, path: bytes, body: ReceiveBody) -> HttpRequest | None:
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         if sum(len(k) + len(v) for k, v in raw_headers) > HEADER_BYTES_MAX:
             return None
@@ -157,64 +176,82 @@ class App:
             raw_path=_text(path.split(b"?", 1)[0]),
             query_string=_text(scope.get("query_string", b"")),
             headers=tuple((_text(k).lower(), _text(v)) for k, v in raw_headers),
-            body=ReceiveBody(receive, asyncio.get_running_loop()),
+            body=body,
             client_ip=client[0] if client else "127.0.0.1",
             scheme=scope.get("scheme", "http"),
         )
 
-    async def _send(self, response: HttpResponse, send: Send, loop: asyncio.AbstractEventLoop) -> int:
+    # --- responses ---------------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        response: HttpResponse,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        watch: bool,
+    ) -> int:
         # Values go back as the bytes they came in as (user metadata may carry UTF-8).
         headers = [(k.lower().encode("latin-1"), v.encode("utf-8", "surrogateescape")) for k, v in response.headers]
         headers.append((b"server", b"ostiary"))
         body = response.body
-        if isinstance(body, bytes):
+        if isinstance(body, FileBody):
+            headers = [(name, value) for name, value in headers if name != b"content-length"]
+            headers.append((b"content-length", str(body.length).encode()))
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            await self._send_file(body, scope["method"] == "HEAD", receive if watch else None, send, loop)
+        elif isinstance(body, bytes):
             # A HEAD answer states the length the GET would have (its handler set it); others state their own.
             if not any(name == b"content-length" for name, _ in headers):
                 headers.append((b"content-length", str(len(body)).encode()))
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
-            return response.status
-        if isinstance(body, FileBody):
-            headers = [(name, value) for name, value in headers if name != b"content-length"]
-            headers.append((b"content-length", str(body.length).encode()))
+        else:
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
-            await self._send_file(body, send, loop)
-            return response.status
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        iterator = iter(body)
-        while True:
-            chunk = await loop.run_in_executor(self.executor, next, iterator, None)
-            if chunk is None:
-                break
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+            iterator = iter(body)
+            while (chunk := await loop.run_in_executor(self.executor, next, iterator, None)) is not None:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
         return response.status
 
-    async def _send_file(self, body: FileBody, send: Send, loop: asyncio.AbstractEventLoop) -> None:
-        handle: BinaryIO
-        if body.handle is not None:
-            handle = body.handle
-        else:
-            handle = await loop.run_in_executor(self.executor, open, body.path, "rb")
+    async def _send_file(
+        self, body: FileBody, head: bool, receive: Receive | None, send: Send, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        """`body.length` bytes of the file, then the final message; stops early if the client went away."""
+        handle: BinaryIO | None = body.handle
+        watching = receive is not None and body.length > 0 and not head
+        gone = asyncio.ensure_future(_until_disconnect(receive)) if receive is not None and watching else None
         try:
-            await loop.run_in_executor(self.executor, handle.seek, body.offset)
-            left = body.length
-            while left > 0:
-                chunk = await loop.run_in_executor(self.executor, handle.read, min(_FILE_CHUNK, left))
-                if not chunk:
-                    break  # the file shrank under us; the client sees a short body and retries
-                left -= len(chunk)
-                await send({"type": "http.response.body", "body": chunk, "more_body": left > 0})
-            if left > 0:
-                await send({"type": "http.response.body", "body": b""})
+            if not head and body.length:
+                if handle is None:
+                    handle = await loop.run_in_executor(self.executor, open, body.path, "rb")
+                await loop.run_in_executor(self.executor, handle.seek, body.offset)
+                left = body.length
+                while left > 0:
+                    if _disconnected(gone):
+                        return  # the client disconnected: nobody is left to answer
+                    chunk = await loop.run_in_executor(self.executor, handle.read, min(_FILE_CHUNK, left))
+                    if not chunk:
+                        raise ResponseAbandoned(f"{body.path} ended {left} bytes early")
+                    left -= len(chunk)
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
         finally:
-            await loop.run_in_executor(self.executor, handle.close)
+            if gone is not None:
+                gone.cancel()
+            if handle is not None:
+                handle.close()
+
+    # --- on the loop -------------------------------------------------------------------------------
 
     async def _internal(self, path: bytes, send: Send) -> None:
         if path == b"/_ostiary/health":
             status, kind, body = (200, b"text/plain", b"ok\n") if self.ready.is_set() else (503, b"text/plain", b"")
         elif path == b"/_ostiary/metrics":
-            status, kind, body = 200, b"text/plain; version=0.0.4", self.metrics.render().encode()
+            text = self.metrics.render(self.admission.in_flight, self.admission.refused)
+            status, kind, body = 200, b"text/plain; version=0.0.4", text.encode()
         else:
             status, kind, body = 404, b"text/plain", b"not found\n"
         headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()), (b"server", b"ostiary")]
@@ -228,6 +265,8 @@ class App:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.ready.clear()
-                self.executor.shutdown(wait=True, cancel_futures=False)
+                # uvicorn has drained the connections (or given up on them) by now; workers still running
+                # may need the loop to read a body, so wait for them off the loop.
+                await asyncio.to_thread(self.executor.shutdown, wait=True, cancel_futures=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return

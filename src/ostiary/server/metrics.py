@@ -1,4 +1,4 @@
-"""Prometheus metrics for ``/_ostiary/metrics``: requests by method and status, and their latency."""
+"""Prometheus metrics for ``/_ostiary/metrics``: requests by method and status, their latency, and load."""
 
 from __future__ import annotations
 
@@ -25,9 +25,16 @@ class Metrics:
             self._sum += seconds
             self._count += 1
 
-    def render(self) -> str:
+    def render(self, in_flight: int = 0, refused: int = 0) -> str:
+        """The text exposition; `in_flight` and `refused` come from the app's admission count."""
         with self._lock:
             lines = [
+                "# HELP ostiary_requests_in_flight Requests being served now.",
+                "# TYPE ostiary_requests_in_flight gauge",
+                f"ostiary_requests_in_flight {in_flight}",
+                "# HELP ostiary_requests_refused_total Requests refused because too many were in flight.",
+                "# TYPE ostiary_requests_refused_total counter",
+                f"ostiary_requests_refused_total {refused}",
                 "# HELP ostiary_requests_total HTTP requests served, by method and status.",
                 "# TYPE ostiary_requests_total counter",
             ]
