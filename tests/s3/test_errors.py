@@ -160,7 +160,7 @@ CASES = [
         errors.NotImplemented,
         "NotImplemented",
         501,
-        "A header you provided implies functionality that is not implemented",
+        "CreateMultipartUpload is not implemented by ostiary; docs/supported-api.md lists the operations it serves.",
         {},
     ),
     Case(

@@ -5,10 +5,19 @@ its subresource is the first query parameter, in the order of `MARKERS`, that na
 (``?policy``, ``?uploads``, ``?list-type=2``…). A PUT with ``x-amz-copy-source`` is a copy.
 Other parameters (``prefix``, ``x-id``, presigned-URL parameters…) never route.
 
-Every operation S3 defines has a row. Those without a handler answer NotImplemented (501) with
-S3's message; a target and subresource that exist with another method answer MethodNotAllowed
-(405) with ``Method`` and ``ResourceType``, as S3 does for, say, POST on an object. Multipart
-uploads, copies and the configuration subresources are rows waiting for their handlers.
+Every operation S3 defines has a row. Those without a handler answer NotImplemented (501) naming the
+operation and pointing to ``docs/supported-api.md``; a target and subresource that exist with another
+method answer MethodNotAllowed (405) with ``Method`` and ``ResourceType``, as S3 does for, say, POST on
+an object. Multipart uploads, copies and the configuration subresources are rows waiting for their
+handlers.
+
+A subresource the route did not consume never falls through to the base operation (``GET
+/bucket?default-storage-class`` must not answer as ListObjects): after routing, each remaining query
+parameter is either an ordinary parameter (`ORDINARY_PARAMETERS`: a member some S3 operation reads from
+the query string in botocore's S3 model, or one clients add that S3 ignores, such as ``x-id`` and the
+presigned-URL parameters), or it is refused with 501 when it is a marker S3 defines for another target
+or method, or an unknown bare one (``?name`` or ``?name=``, the form of every subresource marker;
+S3 keeps adding them). An unknown parameter with a value is ignored, as S3 ignores it.
 """
 
 from __future__ import annotations
@@ -133,6 +142,82 @@ MARKERS: Final = {
 }
 
 
+# Query members S3 operations read (botocore's S3 model: every member with ``location: querystring``).
+# They never route (except uploadId, a marker too) and are never refused, whatever the operation.
+MODEL_QUERY_PARAMETERS: Final = frozenset(
+    {
+        "annotation-prefix",
+        "annotationName",
+        "bucket-region",
+        "continuation-token",
+        "delimiter",
+        "encoding-type",
+        "fetch-owner",
+        "id",
+        "key-marker",
+        "marker",
+        "max-annotation-results",
+        "max-buckets",
+        "max-directory-buckets",
+        "max-keys",
+        "max-parts",
+        "max-uploads",
+        "part-number-marker",
+        "partNumber",
+        "prefix",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "response-content-language",
+        "response-content-type",
+        "response-expires",
+        "start-after",
+        "upload-id-marker",
+        "uploadId",
+        "version-id-marker",
+        "versionId",
+    }
+)
+# Parameters clients add that no operation reads: botocore's operation hint, and SigV2 query authentication
+# (S3 API Reference, "Authenticating Requests: Using Query Parameters"); every X-Amz-* name is ordinary too.
+CLIENT_PARAMETERS: Final = frozenset({"x-id", "AWSAccessKeyId", "Signature", "Expires"})
+# Markers that carry a value: ``list-type=2`` (ListObjectsV2) and ``select-type=2`` (SelectObjectContent,
+# ``?select&select-type=2``), with the route marker each accompanies. ``list-type`` other than 2 lists (v1).
+COMPANION_MARKERS: Final = {"list-type": "", "select-type": "select"}
+KNOWN_MARKERS: Final = frozenset(m for (_, _, m) in ROUTES if m and m != COPY) | frozenset(COMPANION_MARKERS)
+_TARGET_NAMES: Final = {Target.SERVICE: "the service", Target.BUCKET: "a bucket", Target.OBJECT: "an object"}
+
+
+def is_ordinary(name: str) -> bool:
+    """Whether a query parameter is one S3 reads as an operation member or ignores (never a subresource)."""
+    return name in MODEL_QUERY_PARAMETERS or name in CLIENT_PARAMETERS or name[:6].lower() == "x-amz-"
+
+
+def _not_implemented(operation: str) -> errors.NotImplemented:
+    return errors.NotImplemented(
+        f"{operation} is not implemented by ostiary; docs/supported-api.md lists the operations it serves."
+    )
+
+
+def _unserved_subresource(request: S3Request, name: str) -> errors.NotImplemented:
+    return errors.NotImplemented(
+        f"The subresource ?{name} is not implemented for {request.method} on {_TARGET_NAMES[request.target]} "
+        "by ostiary; docs/supported-api.md lists the operations it serves."
+    )
+
+
+def refuse_unserved_subresources(request: S3Request, marker: str) -> None:
+    """Raise NotImplemented for a subresource marker the routed operation does not serve (see the module doc)."""
+    for name, value in request.params.items():
+        if name == marker or is_ordinary(name) or COMPANION_MARKERS.get(name) == marker:
+            continue
+        if name in KNOWN_MARKERS or value == "":
+            other = ROUTES.get((request.method, request.target, name))
+            if other is not None and other.handler is None:
+                raise _not_implemented(other.operation)
+            raise _unserved_subresource(request, name)
+
+
 def subresource(request: S3Request) -> str:
     for marker in MARKERS[request.target]:
         if marker in request.params:
@@ -149,6 +234,7 @@ def route(request: S3Request) -> Route:
     found = ROUTES.get((request.method, request.target, marker))
     if found is None:
         raise MethodNotAllowed(Method=request.method, ResourceType=request.target.value)
+    refuse_unserved_subresources(request, marker)
     return found
 
 
@@ -160,5 +246,5 @@ def handle(call: S3Call, *, virtual_hosts: Sequence[str] = DEFAULT_VIRTUAL_HOSTS
     request = build_request(call, virtual_hosts)
     found = route(request)
     if found.handler is None:
-        raise errors.NotImplemented()
+        raise _not_implemented(found.operation)
     return found.handler(request)
