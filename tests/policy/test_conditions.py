@@ -47,7 +47,7 @@ NUMERIC: list[Row] = [
     ("NumericGreaterThan", ["1.5"], ("2",), True),
     ("NumericGreaterThanEquals", ["10"], ("9.99",), False),
     ("NumericLessThan", ["10"], ("abc",), False),  # unreadable request value: no match
-    ("NumericNotEquals", ["10"], ("abc",), True),  # ... so the negated operator holds
+    ("NumericNotEquals", ["10"], ("abc",), False),  # ... and no more so when negated (fail closed)
     ("NumericEquals", ["abc"], ("1",), False),  # unreadable policy value never matches
     ("NumericLessThan", ["10"], None, False),
     ("NumericLessThanIfExists", ["10"], None, True),
@@ -194,3 +194,78 @@ def test_missing_keys_and_errors_are_reported() -> None:
     assert outcome.missing == ["s3:max-keys"]
     assert not evaluate_clause(clause, lambda key: ("many",), outcome)
     assert outcome.error
+
+
+# Request values the operator cannot read: (operator, policy values, request values, in an Allow, in a Deny).
+# AWS documents no result for them, so the answer fails closed: an unreadable value never helps an Allow
+# statement match and never keeps a Deny statement from matching (reference_policies_evaluation-logic:
+# requests are denied by default and an explicit deny overrides any allow). Readable values that settle
+# the answer still do (Kleene's logic: "unknown or true" is true, "unknown and false" is false).
+UNREADABLE: list[tuple[str, list[str], tuple[str, ...], bool, bool]] = [
+    ("NumericNotEquals", ["10"], ("abc",), False, True),
+    ("NumericEquals", ["10"], ("abc",), False, True),
+    ("NumericNotEqualsIfExists", ["10"], ("abc",), False, True),
+    ("NumericLessThan", ["10"], ("NaN",), False, True),
+    ("NumericGreaterThanEquals", ["10"], ("Infinity",), False, True),
+    ("DateNotEquals", ["2020-01-01T00:00:00Z"], ("yesterday",), False, True),
+    ("DateNotEqualsIfExists", ["2020-01-01T00:00:00Z"], ("yesterday",), False, True),
+    ("DateLessThan", ["2020-01-01T00:00:00Z"], ("",), False, True),
+    ("NotIpAddress", ["203.0.113.0/24"], ("not-an-ip",), False, True),
+    ("NotIpAddressIfExists", ["203.0.113.0/24"], ("999.1.1.1",), False, True),
+    ("IpAddress", ["203.0.113.0/24"], ("203.0.113",), False, True),
+    ("ArnNotEquals", ["arn:aws:iam::1:role/x"], ("role/x",), False, True),
+    ("ArnNotLike", ["arn:aws:iam::*:role/x"], ("not-an-arn",), False, True),
+    ("ArnLike", ["arn:aws:iam::*:role/x"], ("arn:aws:iam::1",), False, True),
+    ("ArnEqualsIfExists", ["arn:aws:iam::1:role/x"], ("x",), False, True),
+    ("Bool", ["true"], ("yes",), False, True),
+    ("BoolIfExists", ["false"], ("1",), False, True),
+    ("BinaryEquals", ["QmluYXJ5VmFsdWU="], ("%%%",), False, True),
+    # Without a qualifier several request values are ORed before the negation.
+    ("NumericNotEquals", ["10"], ("abc", "10"), False, False),  # a readable value matches: settled
+    ("NumericEquals", ["10"], ("abc", "10"), True, True),
+    ("NotIpAddress", ["203.0.113.0/24"], ("bad", "198.51.100.1"), False, True),  # unknown or false: unknown
+    # Set qualifiers.
+    ("ForAllValues:NumericNotEquals", ["10"], ("1", "abc"), False, True),
+    ("ForAllValues:NumericNotEquals", ["10"], ("10", "abc"), False, False),  # "10" settles it: false
+    ("ForAnyValue:NumericNotEquals", ["10"], ("1", "abc"), True, True),  # "1" settles it: true
+    ("ForAnyValue:NumericNotEquals", ["10"], ("10", "abc"), False, True),
+    ("ForAnyValue:NotIpAddress", ["203.0.113.0/24"], ("bad",), False, True),
+    ("ForAllValues:ArnNotLike", ["arn:aws:iam::*:role/x"], ("nope",), False, True),
+    ("ForAllValues:DateNotEqualsIfExists", ["2020-01-01T00:00:00Z"], ("later",), False, True),
+]
+
+
+@pytest.mark.parametrize(("operator", "values", "request_values", "in_allow", "in_deny"), UNREADABLE)
+def test_unreadable_request_values_fail_closed(
+    operator: str, values: list[str], request_values: tuple[str, ...], in_allow: bool, in_deny: bool
+) -> None:
+    name = parse_operator_name(operator)
+    assert name is not None
+    clause = compile_clause(operator, name, "K", tuple(values), variables=True)
+    for deny, expected in ((False, in_allow), (True, in_deny)):
+        outcome = Outcome(deny=deny)
+        assert evaluate_clause(clause, lambda key: request_values, outcome) is expected, "deny" if deny else "allow"
+        if in_allow != in_deny:  # the unreadable value left the answer open
+            assert outcome.error  # the statement is reported as an evaluation error
+
+
+@pytest.mark.parametrize(
+    ("operator", "values", "request_values", "expected"),
+    [
+        ("NumericNotEquals", ["10"], ("11",), True),
+        ("NotIpAddress", ["203.0.113.0/24"], ("198.51.100.1",), True),
+        ("ArnNotLike", ["arn:aws:iam::*:role/x"], ("arn:aws:iam::1:role/y",), True),
+        ("DateNotEquals", ["2020-01-01T00:00:00Z"], ("2021-01-01T00:00:00Z",), True),
+        ("NumericNotEquals", ["abc"], ("1",), True),  # an unreadable policy value never matches: the author's choice
+    ],
+)
+def test_readable_values_answer_alike_in_allow_and_deny(
+    operator: str, values: list[str], request_values: tuple[str, ...], expected: bool
+) -> None:
+    name = parse_operator_name(operator)
+    assert name is not None
+    clause = compile_clause(operator, name, "K", tuple(values), variables=True)
+    for deny in (False, True):
+        outcome = Outcome(deny=deny)
+        assert evaluate_clause(clause, lambda key: request_values, outcome) is expected
+        assert not outcome.error

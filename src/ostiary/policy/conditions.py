@@ -28,13 +28,24 @@ Theory of operation (`reference_policies_elements_condition_operators`,
   a policy variable with other operators, such as Numeric, Date, Boolean, Binary, IP Address, or
   Null", `reference_policies_variables`); elsewhere ``${…}`` is literal text.
 - A policy value that cannot be read as the operator's type never matches (IAM accepts such values
-  when the policy is written, except for dates, which it rejects: see `dates`). A request value
-  that cannot be read counts as "no match" and marks the statement as an evaluation error.
+  when the policy is written, except for dates, which it rejects: see `dates`).
+- A request value that cannot be read as the operator's type (``abc`` for `NumericNotEquals`, a
+  malformed address for `NotIpAddress`, a date that is no date, a text that is no ARN) cannot be
+  compared, and AWS documents no result for that. The engine fails closed: the clause's answer is
+  unknown (Kleene's three-valued logic, so ``not unknown`` stays unknown and a qualifier over
+  several values is unknown unless the readable ones decide it), and an unknown clause counts as
+  false in an Allow statement and as true in a Deny statement. "By default, all requests are
+  implicitly denied" and "An explicit deny in any policy overrides any allows" ("Policy evaluation
+  logic", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+  a value nobody can compare never grants what a readable one would not, and never lifts a Deny
+  that a readable one could make apply. Negated operators are why this matters: read as "no match",
+  an unreadable value made `NumericNotEquals` true, and an Allow with it match. The statement is
+  also reported as an evaluation error (the policy simulator shows it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
@@ -77,6 +88,14 @@ _NUMBER_TESTS = {
     "GreaterThanEquals": ops.GE,
 }
 
+
+def _test_arn(request: str, operand: Any) -> bool:
+    """ARN operators read the request value as an ARN: six colon-separated parts, or unreadable."""
+    if request.count(":") < 5:
+        raise ValueError(f"not an ARN: `{request}`")
+    return ops.test_arn(request, operand)
+
+
 OPERATORS: Final[dict[str, Operator]] = {
     op.name: op
     for op in (
@@ -104,10 +123,10 @@ OPERATORS: Final[dict[str, Operator]] = {
         _op("BinaryEquals", ops.compile_binary, ops.test_binary),
         _op("IpAddress", ops.compile_ip, ops.test_ip),
         _op("NotIpAddress", ops.compile_ip, ops.test_ip, negated=True),
-        _op("ArnEquals", ops.compile_arn, ops.test_arn, **_ARN),
-        _op("ArnLike", ops.compile_arn, ops.test_arn, **_ARN),
-        _op("ArnNotEquals", ops.compile_arn, ops.test_arn, negated=True, **_ARN),
-        _op("ArnNotLike", ops.compile_arn, ops.test_arn, negated=True, **_ARN),
+        _op("ArnEquals", ops.compile_arn, _test_arn, **_ARN),
+        _op("ArnLike", ops.compile_arn, _test_arn, **_ARN),
+        _op("ArnNotEquals", ops.compile_arn, _test_arn, negated=True, **_ARN),
+        _op("ArnNotLike", ops.compile_arn, _test_arn, negated=True, **_ARN),
         _op("Null", ops.compile_bool, ops.test_bool),
     )
 }
@@ -176,13 +195,18 @@ def compile_clause(
 
 
 class Outcome:
-    """Collects what evaluating a statement's conditions noticed (missing keys, unreadable values)."""
+    """Collects what evaluating a statement's conditions noticed (missing keys, unreadable values).
 
-    __slots__ = ("error", "missing")
+    `deny`: the statement is a Deny, so a clause left unknown by an unreadable request value holds
+    (in an Allow statement it does not): see the theory of operation.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("deny", "error", "missing")
+
+    def __init__(self, *, deny: bool = False) -> None:
         self.missing: list[str] = []
         self.error = False
+        self.deny = deny
 
 
 Lookup = Callable[[str], tuple[str, ...] | None]
@@ -229,7 +253,34 @@ def _compile_arn_chunks(chunks: tuple[tuple[str, bool], ...]) -> Any:
     return (*compiled[:5], compile_chunks(tuple(rest)))
 
 
-def _any_match(test: Callable[[str, Any], bool], request: str, operands: list[Any], outcome: Outcome) -> bool:
+# Three-valued answers: True, False, or None for "unknown" (an unreadable request value decided it).
+Answer = bool | None
+
+
+def _some(answers: Iterable[Answer]) -> Answer:
+    unknown = False
+    for answer in answers:
+        if answer is True:
+            return True
+        unknown = unknown or answer is None
+    return None if unknown else False
+
+
+def _every(answers: Iterable[Answer]) -> Answer:
+    unknown = False
+    for answer in answers:
+        if answer is False:
+            return False
+        unknown = unknown or answer is None
+    return None if unknown else True
+
+
+def _negate(answer: Answer) -> Answer:
+    return None if answer is None else not answer
+
+
+def _matches(test: Callable[[str, Any], bool], request: str, operands: list[Any], outcome: Outcome) -> Answer:
+    """Whether one request value matches one of the policy values; None when it cannot be read."""
     for operand in operands:
         if operand is None:
             continue
@@ -238,21 +289,23 @@ def _any_match(test: Callable[[str, Any], bool], request: str, operands: list[An
                 return True
         except ValueError:
             outcome.error = True
+            return None
     return False
 
 
 def evaluate_clause(clause: Clause, lookup: Lookup, outcome: Outcome) -> bool:
-    """True when the clause holds for the request whose keys `lookup` returns."""
+    """True when the clause holds for the request whose keys `lookup` returns.
+
+    An answer left unknown by an unreadable request value is ``outcome.deny``: it never helps an
+    Allow statement match and never keeps a Deny statement from matching.
+    """
     name = clause.name
     op = name.operator
     request = lookup(clause.key)
-    missing = not request
-    if missing:
+    if not request:
         outcome.missing.append(clause.key)
-    if op.name == "Null":
-        wanted = {v.lower() for v in clause.values}
-        return ("true" if missing else "false") in wanted
-    if missing:
+        if op.name == "Null":
+            return "true" in {v.lower() for v in clause.values}
         if name.if_exists:
             return True
         if name.qualifier is Qualifier.FOR_ALL_VALUES:
@@ -260,13 +313,18 @@ def evaluate_clause(clause: Clause, lookup: Lookup, outcome: Outcome) -> bool:
         if name.qualifier is Qualifier.FOR_ANY_VALUE:
             return False
         return op.negated
-    assert request is not None
+    if op.name == "Null":
+        return "false" in {v.lower() for v in clause.values}
     operands = _operands(clause, lookup)
-    test = op.test
+    matches = (_matches(op.test, value, operands, outcome) for value in request)
+    answer: Answer
     if name.qualifier is Qualifier.NONE:
-        hit = any(_any_match(test, value, operands, outcome) for value in request)
-        return not hit if op.negated else hit
-    satisfied = (_any_match(test, value, operands, outcome) != op.negated for value in request)
-    if name.qualifier is Qualifier.FOR_ALL_VALUES:
-        return all(satisfied)
-    return any(satisfied)
+        hit = _some(matches)
+        answer = _negate(hit) if op.negated else hit
+    else:
+        satisfied = (_negate(match) if op.negated else match for match in matches)
+        answer = _every(satisfied) if name.qualifier is Qualifier.FOR_ALL_VALUES else _some(satisfied)
+    if answer is None:
+        outcome.error = True
+        return outcome.deny
+    return answer

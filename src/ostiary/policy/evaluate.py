@@ -89,7 +89,7 @@ def scan(policy: Policy, ctx: RequestContext, action: str, policy_type: PolicyTy
             if matched is PrincipalMatch.NONE:
                 continue
         if statement.conditions:
-            outcome = Outcome()
+            outcome = Outcome(deny=deny)
             holds = True
             for clause in statement.conditions:
                 if not evaluate_clause(clause, lookup, outcome):
