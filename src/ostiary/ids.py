@@ -34,13 +34,20 @@ _SECRET_ALPHABET_BYTES: Final = 30  # base64 of 30 bytes is exactly 40 character
 
 def unique_id(prefix: str, rng: Rng) -> str:
     """``AIDA…`` and friends: the prefix and 17 base32 characters."""
-    assert len(prefix) == 4
+    if len(prefix) != 4:
+        raise ValueError(f"an ID prefix has four letters: {prefix!r}")
     return prefix + base64.b32encode(rng(11)).decode("ascii")[:17]
 
 
 def access_key_id(prefix: str, account: str, rng: Rng) -> str:
     """An ``AKIA…``/``ASIA…`` key ID whose bits carry the 12-digit account."""
-    assert prefix in (LONG_TERM_KEY, TEMPORARY_KEY) and len(account) == 12 and account.isdigit()
+    # The key ID carries the account (GetAccessKeyInfo): a malformed one must never be encoded.
+    if (
+        prefix not in (LONG_TERM_KEY, TEMPORARY_KEY)
+        or len(account) != 12
+        or not (account.isascii() and account.isdigit())
+    ):
+        raise ValueError(f"an access key ID needs AKIA or ASIA and a 12-digit account: {prefix!r}, {account!r}")
     noise = rng(5)
     head = (int(account) << 7) | (noise[0] & 0x7F)
     raw = head.to_bytes(6, "big") + noise[1:5]

@@ -249,7 +249,8 @@ class Settings:
             if given is None:
                 values[row.name] = row.default
                 continue
-            assert isinstance(given, str), f"{row.name}: flags hold unparsed text"
+            if not isinstance(given, str):
+                raise TypeError(f"{row.name}: flags hold unparsed text")
             try:
                 values[row.name] = row.parse(given)
             except ValueError as exc:

@@ -61,7 +61,8 @@ class SigningKey:
     derive_key: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        assert len(self.secret) == 32 and 0 <= self.key_id < 2**32
+        if len(self.secret) != 32 or not 0 <= self.key_id < 2**32:
+            raise ValueError("a signing key is a 32-byte secret with a 32-bit key id")
         object.__setattr__(self, "seal_key", hmac.new(self.secret, b"ostiary-seal", hashlib.sha256).digest())
         object.__setattr__(self, "derive_key", hmac.new(self.secret, b"ostiary-secret", hashlib.sha256).digest())
 

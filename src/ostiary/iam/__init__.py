@@ -36,6 +36,7 @@ _MODULES = (
 )
 
 OPERATIONS: dict[str, Operation] = {op.name: op for module in _MODULES for op in module.OPERATIONS}
-assert len(OPERATIONS) == sum(len(m.OPERATIONS) for m in _MODULES), "an IAM operation is declared twice"
+if len(OPERATIONS) != sum(len(m.OPERATIONS) for m in _MODULES):  # a later row would replace an earlier one
+    raise RuntimeError("an IAM operation is declared twice")
 
 __all__ = ["OPERATIONS"]

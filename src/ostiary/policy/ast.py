@@ -82,7 +82,8 @@ class ResourceElement:
             if glob is None:
                 if not resource.startswith(entry.prefix):
                     continue
-                assert entry.template is not None
+                if entry.template is None:  # a Resource entry is a glob or a template
+                    raise TypeError("a resource entry holds neither a glob nor a template")
                 chunks = resolve(entry.template, lookup)
                 if chunks is None:
                     continue  # "will not match any resource" (reference_policies_variables)

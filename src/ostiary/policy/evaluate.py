@@ -8,7 +8,7 @@ matches when any entry matches; `Not…` elements match when no entry does.
 
 `evaluate` reports, for the simulator, the matched statements with their positions in the
 document, the condition keys the request lacked (`MissingContextValues`), and the statements
-whose conditions met a request value of the wrong type (counted as "no match").
+whose conditions met a request value of the wrong type (which fails closed: see `conditions`).
 """
 
 from __future__ import annotations

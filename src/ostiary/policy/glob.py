@@ -81,11 +81,12 @@ class Glob:
             return subject.startswith(self._prefix)
         if not subject.startswith(self._prefix) or not subject.endswith(self._suffix):
             return False
+        regex, nfa = self._regex, self._nfa
+        if regex is None or nfa is None:  # "general" mode compiles both
+            raise TypeError(f"glob {self.pattern!r} has no matcher")
         if self._cost(subject) <= _REGEX_BUDGET:
-            assert self._regex is not None
-            return self._regex.fullmatch(subject) is not None
-        assert self._nfa is not None
-        return self._nfa.match(subject)
+            return regex.fullmatch(subject) is not None
+        return nfa.match(subject)
 
     def _cost(self, subject: str) -> int:
         """An upper bound on how many ways the stars can split `subject` (backtracking work)."""

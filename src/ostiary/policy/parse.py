@@ -162,7 +162,8 @@ def _principal(raw: Any, negated: bool, principal_ids: Mapping[str, str]) -> Pri
     for type_, items in raw.items():
         for item in as_list(items):
             value = classify(type_, item, principal_ids)
-            assert value is not None  # validation rejected anything else
+            if value is None:  # validation rejects it first; never compile a principal that matches nothing
+                raise MalformedPolicyDocument(f'Invalid principal in policy: "{type_}":"{item}"')
             values.append(value)
     return PrincipalElement(tuple(values), negated)
 

@@ -110,8 +110,7 @@ def requested_checksum(request: S3Request) -> ChecksumRequest | None:
         raise InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
     if present:
         algorithm, value = present[0]
-        assert value is not None
-        if _decode(value, algorithm.digest_size) is None:
+        if value is None or _decode(value, algorithm.digest_size) is None:
             raise InvalidRequest(f"Value for {algorithm.header} header is invalid.")
         return ChecksumRequest(algorithm, value.strip())
     trailer = (request.header("x-amz-trailer") or "").strip().lower()

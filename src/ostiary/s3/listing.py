@@ -201,9 +201,7 @@ def _page(
     return page, truncated
 
 
-def _contents(entry: Entry, params: ListParams, owner: list[xml.Node] | None) -> xml.Node:
-    record = entry.record
-    assert record is not None
+def _contents(record: ObjectRecord, params: ListParams, owner: list[xml.Node] | None) -> xml.Node:
     checksum = checksum_of(record.metadata)
     return (
         "Contents",
@@ -221,7 +219,7 @@ def _contents(entry: Entry, params: ListParams, owner: list[xml.Node] | None) ->
 
 
 def _entries_nodes(page: list[Entry], params: ListParams, owner: list[xml.Node] | None) -> list[xml.Node]:
-    nodes = [_contents(e, params, owner) for e in page if e.record is not None]
+    nodes = [_contents(e.record, params, owner) for e in page if e.record is not None]
     nodes.extend(("CommonPrefixes", [("Prefix", params.text(e.name))]) for e in page if e.record is None)
     return nodes
 

@@ -46,8 +46,10 @@ class KeyRing:
         with self._lock:
             if self._current is None or self._current_created is None or now - self._current_created > ROTATE_AFTER:
                 self._rotate(now)
-            assert self._current is not None
-            return self._current
+            current = self._current
+            if current is None:  # _rotate always sets it
+                raise RuntimeError("the key ring has no current key")
+            return current
 
     def keys(self) -> dict[int, SigningKey]:
         return self._keys

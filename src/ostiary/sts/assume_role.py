@@ -170,7 +170,8 @@ def assume_role(call: Call) -> dict[str, Any]:
         check("sts:TagSession")
     if "SourceIdentity" in params:
         check("sts:SetSourceIdentity")
-    assert role is not None, "a role that does not exist has no trust policy to allow the call"
+    if role is None:  # no trust policy, so `check` refused already; never mint for a missing role
+        raise AccessDenied(f"User: {caller.arn} is not authorized to perform: sts:AssumeRole on resource: {resource}")
     if "SerialNumber" in params or "TokenCode" in params:
         # ostiary keeps no MFA devices, so no one-time code can be valid.
         raise AccessDenied(MFA_FAILED)
