@@ -73,8 +73,9 @@ def _has_body(request: HttpRequest) -> bool:
 
 
 def _body_left_unread(request: HttpRequest) -> bool:
+    """True when the connection no longer delimits requests: a body not read to its end, or one that failed."""
     body = request.body
-    return isinstance(body, ReceiveBody) and not body.finished and _has_body(request)
+    return isinstance(body, ReceiveBody) and not body.received_whole and _has_body(request)
 
 
 def _declares_body(scope: Scope) -> bool:
@@ -161,8 +162,9 @@ class App:
             response = refusal(OVERLOADED, scope, self.pipeline.host_id, close=True)
         unread = _body_left_unread(request)
         if unread:
-            # The handler answered without reading the body (a denied upload): the rest of it would be
-            # read as the next request on this connection, so end the connection with this response.
+            # The handler answered without reading the body (a denied upload), or the body failed (too slow,
+            # too large): the rest of it would be read as the next request on this connection, or keep a
+            # client that is too slow, so end the connection with this response.
             response.headers.append(("connection", "close"))
         return await self._send(response, scope, receive, send, loop, watch=not unread)
 

@@ -55,9 +55,9 @@ class ReceiveBody:
         self._failure: AwsError | None = None
 
     @property
-    def finished(self) -> bool:
-        """True once the client's last body message arrived (or the body failed)."""
-        return self._done
+    def received_whole(self) -> bool:
+        """True once the client's last body message arrived, and nothing failed."""
+        return self._done and self._failure is None
 
     def _wait_seconds(self) -> float:
         """How long the next wait for the client may last: the idle limit, or less near the deadline."""
