@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import parse_qsl
 
+from ostiary import wire
 from ostiary.errors import InvalidArgument
 
 _MAX_QUERY_FIELDS = 1_000
@@ -61,7 +62,9 @@ class HttpRequest:
     def query(self) -> list[tuple[str, str]]:
         """Decoded query parameters in order; a bare ``?uploads`` gives ("uploads", "")."""
         try:
-            return parse_qsl(self.query_string, keep_blank_values=True, max_num_fields=_MAX_QUERY_FIELDS)
+            return parse_qsl(
+                wire.replace_raw_bytes(self.query_string), keep_blank_values=True, max_num_fields=_MAX_QUERY_FIELDS
+            )
         except ValueError as exc:
             raise InvalidArgument(f"The request has more than {_MAX_QUERY_FIELDS} query parameters.") from exc
 

@@ -143,6 +143,23 @@ def parse_decimal(text: str | None, *, strip: bool = False) -> Decimal | None:
         return None
 
 
+def replace_raw_bytes(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD.
+
+    The server decodes the request target and headers as UTF-8 with surrogateescape, so that SigV4 can sign the
+    exact bytes; a byte that is not UTF-8 becomes a lone surrogate, which no UTF-8 encoder (SQLite, psycopg, the
+    XML writer) accepts. Percent-decoding with ``errors="replace"`` turns the same bytes, percent-encoded, into
+    U+FFFD: values decoded from a raw query string get the same treatment.
+    """
+    if text.isascii():
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # the bytes that arrived
+    except UnicodeEncodeError:  # a surrogate no byte decodes to: never from the wire, but never an error either
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
+
+
 # --- timestamps ------------------------------------------------------------------------------------------------
 
 # AWS General Reference, "Elements of an AWS API request signature": X-Amz-Date is ISO 8601 basic format,
@@ -226,11 +243,16 @@ def json_depth(text: str) -> int:
 
 def decode_json(text: str, *, max_depth: int = MAX_JSON_DEPTH, **options: Any) -> Any:
     """`json.loads` that raises only ValueError: for text that is not JSON, an integer longer than the interpreter
-    converts, nesting deeper than `max_depth` (which would otherwise end in RecursionError), or a number that
-    ``parse_float=Decimal`` cannot hold (``1e9999999999999999999``, decimal.InvalidOperation)."""
+    converts, nesting deeper than `max_depth` (which would otherwise end in RecursionError), a number that
+    ``parse_float=Decimal`` cannot hold (``1e9999999999999999999``, decimal.InvalidOperation), or a string with a
+    lone surrogate escape (``"\udcff"``), which no UTF-8 encoder downstream could write."""
     if json_depth(text) > max_depth:
         raise ValueError(f"JSON nested deeper than {max_depth} levels")
     try:
-        return json.loads(text, **options)
+        value = json.loads(text, **options)
     except (RecursionError, ArithmeticError) as exc:
         raise ValueError(f"JSON that cannot be decoded: {type(exc).__name__}") from None
+    if "\\u" in text or not text.isascii():
+        # RFC 8259 §8.2: "the behavior of software that receives JSON texts containing such values is unpredictable"
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    return value

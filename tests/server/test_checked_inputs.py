@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from ostiary import sigv4
 from ostiary.http import BytesBody, FileBody, HttpRequest, HttpResponse
 from tests.support import ROOT_KEY, ROOT_SECRET, InProcess, find
 
 BUCKET = "checked-inputs"
 HUGE = "9" * 4400  # past int()'s 4,300-digit limit
 SQUARE = "%C2%B2"  # "²": str.isdigit() is true, int() refuses it
+RAW_FF = b"\xff".decode("utf-8", "surrogateescape")  # the raw byte 0xFF as the server receives it
 IAM = "2010-05-08"
 
 
@@ -75,6 +77,21 @@ def iam(**form: str) -> Callable[[InProcess], Answer]:
     def send(ostiary: InProcess) -> Answer:
         status, root = ostiary.query("iam", {"Version": IAM, **form})
         return Answer(status, find(root, "Error/Code"))
+
+    return send
+
+
+def iam_get(query: str) -> Callable[[InProcess], Answer]:
+    """A root-signed IAM request with its parameters in the query string, exactly as given."""
+
+    def send(ostiary: InProcess) -> Answer:
+        headers = [("host", "127.0.0.1:4599")]
+        signed = sigv4.sign(
+            "GET", "/", query, headers, access_key_id=ROOT_KEY, secret=ROOT_SECRET, region="us-east-1",
+            service="iam", now=ostiary.now,
+        )  # fmt: skip
+        request = HttpRequest("GET", "/", query, tuple((k.lower(), v) for k, v in signed.headers), BytesBody(b""))
+        return s3_answer(ostiary.pipeline.handle(request))
 
     return send
 
@@ -217,6 +234,37 @@ CASES: dict[str, tuple[Callable[[InProcess], Answer], Answer]] = {
             ),
         ),
         Answer(400, "MalformedPolicy"),
+    ),
+    "bucket policy with a lone surrogate escape": (
+        s3(
+            "PUT",
+            f"/{BUCKET}",
+            "policy",
+            body=bucket_policy(
+                '{"Version":"2012-10-17","Id":"\\udcff","Statement":[{"Effect":"Allow","Principal":"*",'
+                '"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"}]}'
+            ),
+        ),
+        Answer(400, "MalformedPolicy"),
+    ),
+    # http.py, protocol/query.py: raw query-string bytes that are not UTF-8 reach the handlers as lone surrogates
+    "raw byte in prefix": (s3("GET", f"/{BUCKET}", f"prefix={RAW_FF}"), Answer(200, None)),
+    "raw byte in start-after": (s3("GET", f"/{BUCKET}", f"list-type=2&start-after={RAW_FF}"), Answer(200, None)),
+    "raw byte in delimiter": (s3("GET", f"/{BUCKET}", f"delimiter={RAW_FF}"), Answer(200, None)),
+    "raw byte in a Query ARN": (
+        iam_get(f"Action=GetPolicy&Version={IAM}&PolicyArn=arn:aws:iam::424323427586:policy/{RAW_FF}"),
+        Answer(404, "NoSuchEntity"),
+    ),
+    # s3/request.py: a raw byte in the path
+    "raw byte in the key": (s3("GET", f"/{BUCKET}/{RAW_FF}"), Answer(400, "InvalidURI")),
+    "identity policy with a lone surrogate escape": (
+        iam(
+            Action="PutUserPolicy",
+            UserName="checked",
+            PolicyName="p6",
+            PolicyDocument=policy({"StringEquals": {"aws:username": "\udcff"}}).replace("\\\\", "\\"),
+        ),
+        Answer(400, "MalformedPolicyDocument"),
     ),
 }
 

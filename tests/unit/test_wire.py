@@ -194,6 +194,9 @@ def test_json_depth(text: str, depth: int) -> None:
         "[" * 65 + "]" * 65,
         "[" + HUGE + "]",  # int()'s digit limit, inside the decoder
         "[1e9999999999999999999]",  # decimal.InvalidOperation with parse_float=Decimal
+        '{"a": "\\udcff"}',  # a lone surrogate: no UTF-8 encoder can write it
+        '{"a": "\\ud83d"}',
+        '{"a": "\udcff"}',
         "{",
         "",
     ],
@@ -207,6 +210,7 @@ def test_decode_json_decodes() -> None:
     assert wire.decode_json('{"a": [1.5]}', parse_float=Decimal) == {"a": [Decimal("1.5")]}
     nested = "[" * 64 + "]" * 64
     assert wire.decode_json(nested) == json.loads(nested)
+    assert wire.decode_json('["\\ud83d\\ude00", "é", "\\u00e9"]') == ["\U0001f600", "é", "é"]
 
 
 def test_the_module_is_pure() -> None:
@@ -214,3 +218,18 @@ def test_the_module_is_pure() -> None:
     loaded = set(json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True).stdout))
     assert {name for name in loaded if name.startswith("ostiary.")} == {"ostiary.wire"}
     assert not {"socket", "asyncio", "sqlite3", "logging", "threading", "email"} & loaded
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", "plain"),
+        ("é😀", "é😀"),
+        (b"a\xffb".decode("utf-8", "surrogateescape"), "a\ufffdb"),  # one raw byte, one replacement
+        (b"\xed\xb3\xbf".decode("utf-8", "surrogateescape"), "\ufffd\ufffd\ufffd"),
+        ("\ud83d", "\ufffd" * 3),  # no byte decodes to it; its three encoded bytes are replaced
+    ],
+)
+def test_replace_raw_bytes(text: str, expected: str) -> None:
+    assert wire.replace_raw_bytes(text) == expected
+    wire.replace_raw_bytes(text).encode("utf-8")

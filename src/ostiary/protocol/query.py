@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
+from ostiary import wire
 from ostiary.errors import InvalidParameterValue
 
 IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
@@ -44,7 +45,8 @@ class XmlMap(dict[str, Any]):
 def parse_form(body: bytes, query_string: str) -> dict[str, str]:
     """Query-string parameters overlaid by the form body; the first value of a repeated name wins."""
     form: dict[str, str] = {}
-    for source in (body.decode("utf-8", "strict") if _is_text(body) else None, query_string):
+    # Raw bytes of the query string that are not UTF-8 become U+FFFD, as percent-encoded ones do.
+    for source in (body.decode("utf-8", "strict") if _is_text(body) else None, wire.replace_raw_bytes(query_string)):
         if not source:
             continue
         # max_num_fields bounds the work a hostile body can cause.

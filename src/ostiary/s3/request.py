@@ -84,10 +84,15 @@ def virtual_host_bucket(host: str | None, bases: Sequence[str]) -> str | None:
 
 
 def decode_path(raw_path: str) -> str:
-    """Percent-decode the path once, as UTF-8; InvalidURI when that is impossible."""
+    """Percent-decode the path once, as UTF-8; InvalidURI when that is impossible.
+
+    Raw bytes that are not UTF-8 reach here as lone surrogates (the server decodes the request target with
+    surrogateescape); like percent-encoded ones, they make no key.
+    """
     try:
         path = unquote(raw_path, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
+        path.encode("utf-8")
+    except UnicodeError:
         raise InvalidURI() from None
     if not path.startswith("/") or "\x00" in path:
         raise InvalidURI()
