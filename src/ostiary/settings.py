@@ -26,6 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from ostiary.limits import (
+    BODY_IDLE_SECONDS,
+    BODY_MIN_BYTES_PER_SECOND,
+    KEEP_ALIVE_SECONDS,
+    LISTEN_BACKLOG,
+    MAX_CONNECTIONS,
+    MAX_IN_FLIGHT_REQUESTS,
+    REQUEST_BODY_MAX_BYTES,
+    REQUEST_HEAD_MAX_BYTES,
+    REQUEST_HEAD_SECONDS,
+    RESPONSE_SEND_IDLE_SECONDS,
+    WORKER_THREADS,
+)
 from ostiary.secretbox import MASTER_KEY_BYTES
 
 __all__ = [
@@ -63,10 +76,21 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _threads(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= 1_024:
-        raise ValueError(f"{_shown(text)} is not a number of threads from 1 to 1024")
-    return int(text)
+def _count(low: int, high: int, what: str) -> Callable[[str], int]:
+    """A parser of whole numbers from `low` to `high` (ASCII digits only)."""
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"[0-9]{1,19}", text) or not low <= int(text) <= high:
+            raise ValueError(f"{_shown(text)} is not a number of {what} from {low} to {high}")
+        return int(text)
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    if not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,3})?", text) or float(text) <= 0:
+        raise ValueError(f"{_shown(text)} is not a number of seconds above 0 (like 20 or 0.5)")
+    return float(text)
 
 
 def _path(text: str) -> Path:
@@ -187,8 +211,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     ),
     # Threads, for now: a later change makes --workers mean processes and gives threads a flag of their own.
     Setting(
-        "threads", "--workers", "OSTIARY_THREADS", 32, "32",
-        "threads that handle requests", _threads, metavar="N",
+        "threads", "--workers", "OSTIARY_THREADS", WORKER_THREADS, str(WORKER_THREADS),
+        "threads that handle requests", _count(1, 1_024, "threads"), metavar="N",
     ),
     Setting(
         "forwarded_allow_ips", "--forwarded-allow-ips", "OSTIARY_FORWARDED_ALLOW_IPS", (), "none",
@@ -212,8 +236,57 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "root_secret_access_key", None, "OSTIARY_ROOT_SECRET_ACCESS_KEY", None, "generated on first start",
         "the root access key's secret (16 characters or more); never printed", _secret,
     ),
-    # Server limits (concurrency, body sizes, timeouts) join this table once `ostiary.server.app.App` takes
-    # them as keyword parameters; until then they are the constants in `ostiary.limits`.
+    # Server limits: the defaults and their reasons are in `ostiary.limits`.
+    Setting(
+        "max_in_flight", "--max-in-flight", "OSTIARY_MAX_IN_FLIGHT", MAX_IN_FLIGHT_REQUESTS,
+        str(MAX_IN_FLIGHT_REQUESTS), "requests served at once; one more gets 503 SlowDown (S3) or "
+        "ServiceUnavailable (IAM, STS), which SDKs retry", _count(1, 1_000_000, "requests"), metavar="N",
+    ),
+    Setting(
+        "max_connections", "--max-connections", "OSTIARY_MAX_CONNECTIONS", MAX_CONNECTIONS, str(MAX_CONNECTIONS),
+        "open connections, idle keep-alive ones included (fewer if the open-file limit is lower)",
+        _count(1, 1_000_000, "connections"), metavar="N",
+    ),
+    Setting(
+        "backlog", "--backlog", "OSTIARY_BACKLOG", LISTEN_BACKLOG, str(LISTEN_BACKLOG),
+        "connections waiting to be accepted", _count(1, 65_535, "connections"), metavar="N",
+    ),
+    Setting(
+        "keep_alive_seconds", "--keep-alive-seconds", "OSTIARY_KEEP_ALIVE_SECONDS", KEEP_ALIVE_SECONDS,
+        str(KEEP_ALIVE_SECONDS), "an idle keep-alive connection is closed after this long",
+        _count(1, 3_600, "seconds"), metavar="SECONDS",
+    ),
+    Setting(
+        "request_head_seconds", "--request-head-seconds", "OSTIARY_REQUEST_HEAD_SECONDS", REQUEST_HEAD_SECONDS,
+        str(REQUEST_HEAD_SECONDS), "a request line and its headers must arrive within this long (408 beyond)",
+        _seconds, metavar="SECONDS",
+    ),
+    Setting(
+        "request_head_max_bytes", "--request-head-max-bytes", "OSTIARY_REQUEST_HEAD_MAX_BYTES",
+        REQUEST_HEAD_MAX_BYTES, str(REQUEST_HEAD_MAX_BYTES), "the most bytes of request line and headers (431 "
+        "beyond)", _count(1_024, 1 << 24, "bytes"), metavar="BYTES",
+    ),
+    Setting(
+        "body_idle_seconds", "--body-idle-seconds", "OSTIARY_BODY_IDLE_SECONDS", BODY_IDLE_SECONDS,
+        str(BODY_IDLE_SECONDS), "the longest pause within a request body (RequestTimeout beyond)", _seconds,
+        metavar="SECONDS",
+    ),
+    Setting(
+        "body_min_bytes_per_second", "--body-min-bytes-per-second", "OSTIARY_BODY_MIN_BYTES_PER_SECOND",
+        BODY_MIN_BYTES_PER_SECOND, str(BODY_MIN_BYTES_PER_SECOND), "the slowest average pace of a request body "
+        "once its first body-idle-seconds have passed (RequestTimeout below)", _count(1, 1 << 30, "bytes"),
+        metavar="BYTES",
+    ),
+    Setting(
+        "max_body_bytes", "--max-body-bytes", "OSTIARY_MAX_BODY_BYTES", REQUEST_BODY_MAX_BYTES,
+        str(REQUEST_BODY_MAX_BYTES), "the most bytes one request body may carry on the wire (5 GiB of object "
+        "and its aws-chunked framing)", _count(1, 1 << 40, "bytes"), metavar="BYTES",
+    ),
+    Setting(
+        "send_idle_seconds", "--send-idle-seconds", "OSTIARY_SEND_IDLE_SECONDS", RESPONSE_SEND_IDLE_SECONDS,
+        str(RESPONSE_SEND_IDLE_SECONDS), "a client that reads nothing of a response for this long is "
+        "disconnected", _seconds, metavar="SECONDS",
+    ),
 )
 # fmt: on
 
@@ -227,12 +300,22 @@ class Settings:
     data_dir: Path = Path(".ostiary")
     database_url: str | None = None
     log_level: str = "warning"
-    threads: int = 32
+    threads: int = WORKER_THREADS
     forwarded_allow_ips: tuple[str, ...] = ()
     master_key: bytes | None = field(default=None, repr=False)
     account_id: str | None = None
     root_access_key_id: str | None = None
     root_secret_access_key: str | None = field(default=None, repr=False)
+    max_in_flight: int = MAX_IN_FLIGHT_REQUESTS
+    max_connections: int = MAX_CONNECTIONS
+    backlog: int = LISTEN_BACKLOG
+    keep_alive_seconds: int = KEEP_ALIVE_SECONDS
+    request_head_seconds: float = REQUEST_HEAD_SECONDS
+    request_head_max_bytes: int = REQUEST_HEAD_MAX_BYTES
+    body_idle_seconds: float = BODY_IDLE_SECONDS
+    body_min_bytes_per_second: int = BODY_MIN_BYTES_PER_SECOND
+    max_body_bytes: int = REQUEST_BODY_MAX_BYTES
+    send_idle_seconds: float = RESPONSE_SEND_IDLE_SECONDS
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, object], environ: Mapping[str, str]) -> Settings:

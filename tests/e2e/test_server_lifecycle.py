@@ -343,3 +343,20 @@ def test_a_wrong_master_key_is_one_line_and_changes_nothing(tmp_path: Path) -> N
     (data / "master.key").write_text(key)
     assert (data / "ostiary.db").read_bytes() == database
     assert not (data / "credentials.env").exists()
+
+
+def test_server_limits_come_from_the_settings(tmp_path: Path) -> None:
+    import botocore.exceptions
+
+    from tests.support import start_server
+
+    server = start_server(tmp_path / "state", extra_env={"OSTIARY_MAX_BODY_BYTES": "1024"})
+    try:
+        s3 = server.client("s3")
+        s3.create_bucket(Bucket="limits")
+        s3.put_object(Bucket="limits", Key="small", Body=b"x" * 100)
+        with pytest.raises(botocore.exceptions.ClientError) as refused:
+            s3.put_object(Bucket="limits", Key="large", Body=b"x" * 4096)
+        assert refused.value.response["Error"]["Code"] == "EntityTooLarge"
+    finally:
+        assert server.stop() == 0

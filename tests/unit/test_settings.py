@@ -62,6 +62,12 @@ PRECEDENCE: list[tuple[str, dict[str, str | None], dict[str, str], dict[str, Any
         {"OSTIARY_MASTER_KEY": KEY},
         {"master_key": bytes(range(32))},
     ),
+    (
+        "server limits",
+        {"max_in_flight": "8", "request_head_seconds": "0.5"},
+        {"OSTIARY_MAX_BODY_BYTES": "1048576", "OSTIARY_KEEP_ALIVE_SECONDS": "5", "OSTIARY_MAX_IN_FLIGHT": "99"},
+        {"max_in_flight": 8, "request_head_seconds": 0.5, "max_body_bytes": 1 << 20, "keep_alive_seconds": 5},
+    ),
     # `accounts create --account-id` names the new account, not the default one.
     ("account id is environment only", {"account_id": "999988887777"}, {}, {"account_id": None}),
 ]
@@ -82,6 +88,14 @@ ERRORS: list[tuple[dict[str, str], dict[str, str], str]] = [
     ({"port": "-1"}, {}, "--port: `-1` is not a port number from 0 to 65535"),
     ({"threads": "0"}, {}, "--workers: `0` is not a number of threads from 1 to 1024"),
     ({}, {"OSTIARY_THREADS": "many"}, "OSTIARY_THREADS: `many` is not a number of threads from 1 to 1024"),
+    ({"max_in_flight": "0"}, {}, "--max-in-flight: `0` is not a number of requests from 1 to 1000000"),
+    (
+        {},
+        {"OSTIARY_BODY_IDLE_SECONDS": "-1"},
+        "OSTIARY_BODY_IDLE_SECONDS: `-1` is not a number of seconds above 0 (like 20 or 0.5)",
+    ),
+    ({"send_idle_seconds": "0"}, {}, "--send-idle-seconds: `0` is not a number of seconds above 0 (like 20 or 0.5)"),
+    ({"max_body_bytes": "1e9"}, {}, "--max-body-bytes: `1e9` is not a number of bytes from 1 to 1099511627776"),
     ({"log_level": "loud"}, {}, "--log-level: `loud` is not a log level (critical, error, warning, info, debug)"),
     ({"host": "a b"}, {}, "--host: `a b` is not a host name or address"),
     ({"host": "x\ny"}, {}, "--host: `x\\ny` is not a host name or address"),

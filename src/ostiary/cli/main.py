@@ -30,6 +30,7 @@ from ostiary.bootstrap import (
 )
 from ostiary.revocation import REVOKE_POLICY_NAME, revoke_role_sessions
 from ostiary.server.app import App
+from ostiary.server.connections import uvicorn_options
 from ostiary.server.pipeline import Pipeline
 from ostiary.settings import Settings, SettingsError, add_flags, environment_help, parse_account_id
 from ostiary.store import DatabaseUnavailable, Store
@@ -37,8 +38,6 @@ from ostiary.store.keyring import KeyRing
 from ostiary.store.objects import BlobStore
 from ostiary.store.principals import list_accounts
 
-# uvicorn's own default backlog ("--backlog", https://www.uvicorn.org/settings/#implementation).
-LISTEN_BACKLOG = 2048
 # What stops a start with one line on stderr.
 ONE_LINE_ERRORS = (SettingsError, StartupError, DatabaseUnavailable)
 
@@ -55,7 +54,7 @@ def _endpoint(host: str, port: int) -> str:
     return f"{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int, backlog: int) -> socket.socket:
     """A listening TCP socket on host:port, or `StartupError` ("cannot listen on …: address already in use").
 
     `ostiary serve` binds first, so a start that cannot serve stops before it generates or prints anything.
@@ -68,7 +67,7 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(LISTEN_BACKLOG)
+        sock.listen(backlog)
     except OSError as exc:
         sock.close()
         raise StartupError(f"cannot listen on {_endpoint(host, port)}: {os_reason(exc)}") from None
@@ -77,7 +76,7 @@ def listen(host: str, port: int) -> socket.socket:
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    listener = listen(settings.host, settings.port)
+    listener = listen(settings.host, settings.port, settings.backlog)
     try:
         store = _open(settings)
         try:
@@ -94,7 +93,14 @@ def _serve_on(listener: socket.socket, store: Store, settings: Settings) -> int:
     store.watch_changes()
     keyring = KeyRing(store, os.urandom)
     keyring.current(_now())
-    app = App(Pipeline(store, keyring), workers=settings.threads)
+    app = App(
+        Pipeline(store, keyring),
+        workers=settings.threads,
+        max_in_flight=settings.max_in_flight,
+        max_body_bytes=settings.max_body_bytes,
+        body_idle_seconds=settings.body_idle_seconds,
+        body_min_bytes_per_second=settings.body_min_bytes_per_second,
+    )
     port = listener.getsockname()[1]  # the port picked when --port is 0
     print(banner(credentials, f"http://{_endpoint(settings.host, port)}", settings.data_dir), flush=True)
     config = uvicorn.Config(
@@ -105,13 +111,20 @@ def _serve_on(listener: socket.socket, store: Store, settings: Settings) -> int:
         access_log=False,
         server_header=False,
         log_level=settings.log_level,
-        timeout_keep_alive=30,
         timeout_graceful_shutdown=10,
-        backlog=LISTEN_BACKLOG,
         # aws:SourceIp and aws:SecureTransport come from the connection itself unless the operator names
         # the proxies whose X-Forwarded-For / X-Forwarded-Proto may be believed.
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=",".join(settings.forwarded_allow_ips),
+        # Connections, keep-alive, request heads and unread responses: bounded (`ostiary.server.connections`).
+        **uvicorn_options(
+            max_connections=settings.max_connections,
+            backlog=settings.backlog,
+            keep_alive_seconds=settings.keep_alive_seconds,
+            head_seconds=settings.request_head_seconds,
+            head_max_bytes=settings.request_head_max_bytes,
+            send_idle_seconds=settings.send_idle_seconds,
+        ),
     )
     # uvicorn handles SIGINT/SIGTERM (stop accepting, finish what is in flight), then re-raises the signal to
     # the handlers it found: make those no-ops, so a clean shutdown exits 0 instead of dying by the signal.
