@@ -218,6 +218,9 @@ def test_too_many_in_flight_get_slowdown_or_service_unavailable() -> None:
     status, _, body = complete(sent["iam"])
     assert status == 503 and b"<Code>ServiceUnavailable</Code>" in body and b"<ErrorResponse" in body
     assert (app.admission.in_flight, app.admission.refused) == (0, 2)
+    metrics = complete(drive(app, scope("GET", "/_ostiary/metrics"))[0])[2].decode()
+    assert "ostiary_requests_in_flight 0\n" in metrics and "ostiary_requests_refused_total 2\n" in metrics
+    assert 'ostiary_requests_total{method="GET",status="503"} 1' in metrics
 
 
 @pytest.mark.parametrize(
