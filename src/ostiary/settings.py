@@ -219,23 +219,6 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "comma-separated proxy addresses or networks whose X-Forwarded-For and X-Forwarded-Proto are believed "
         "(`*`: any)", _addresses, metavar="IPS",
     ),
-    Setting(
-        "master_key", None, "OSTIARY_MASTER_KEY", None, "master.key in the data directory, generated on first start",
-        "base64 of 32 bytes that wraps every secret at rest; every node of a PostgreSQL deployment needs the "
-        "same one", _master_key, serve_only=False,
-    ),
-    Setting(
-        "account_id", None, "OSTIARY_ACCOUNT_ID", None, "generated on first start",
-        "the default account (12 digits)", parse_account_id,
-    ),
-    Setting(
-        "root_access_key_id", None, "OSTIARY_ROOT_ACCESS_KEY_ID", None, "generated on first start",
-        "the default account's root access key ID (set with OSTIARY_ROOT_SECRET_ACCESS_KEY)", _access_key_id,
-    ),
-    Setting(
-        "root_secret_access_key", None, "OSTIARY_ROOT_SECRET_ACCESS_KEY", None, "generated on first start",
-        "the root access key's secret (16 characters or more); never printed", _secret,
-    ),
     # Server limits: the defaults and their reasons are in `ostiary.limits`.
     Setting(
         "max_in_flight", "--max-in-flight", "OSTIARY_MAX_IN_FLIGHT", MAX_IN_FLIGHT_REQUESTS,
@@ -287,6 +270,23 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         str(RESPONSE_SEND_IDLE_SECONDS), "a client that reads nothing of a response for this long is "
         "disconnected", _seconds, metavar="SECONDS",
     ),
+    Setting(
+        "master_key", None, "OSTIARY_MASTER_KEY", None, "master.key in the data directory, generated on first start",
+        "base64 of 32 bytes that wraps every secret at rest; every node of a PostgreSQL deployment needs the "
+        "same one", _master_key, serve_only=False,
+    ),
+    Setting(
+        "account_id", None, "OSTIARY_ACCOUNT_ID", None, "generated on first start",
+        "the default account (12 digits)", parse_account_id,
+    ),
+    Setting(
+        "root_access_key_id", None, "OSTIARY_ROOT_ACCESS_KEY_ID", None, "generated on first start",
+        "the default account's root access key ID (set with OSTIARY_ROOT_SECRET_ACCESS_KEY)", _access_key_id,
+    ),
+    Setting(
+        "root_secret_access_key", None, "OSTIARY_ROOT_SECRET_ACCESS_KEY", None, "generated on first start",
+        "the root access key's secret (16 characters or more); never printed", _secret,
+    ),
 )
 # fmt: on
 
@@ -302,10 +302,6 @@ class Settings:
     log_level: str = "warning"
     threads: int = WORKER_THREADS
     forwarded_allow_ips: tuple[str, ...] = ()
-    master_key: bytes | None = field(default=None, repr=False)
-    account_id: str | None = None
-    root_access_key_id: str | None = None
-    root_secret_access_key: str | None = field(default=None, repr=False)
     max_in_flight: int = MAX_IN_FLIGHT_REQUESTS
     max_connections: int = MAX_CONNECTIONS
     backlog: int = LISTEN_BACKLOG
@@ -316,6 +312,10 @@ class Settings:
     body_min_bytes_per_second: int = BODY_MIN_BYTES_PER_SECOND
     max_body_bytes: int = REQUEST_BODY_MAX_BYTES
     send_idle_seconds: float = RESPONSE_SEND_IDLE_SECONDS
+    master_key: bytes | None = field(default=None, repr=False)
+    account_id: str | None = None
+    root_access_key_id: str | None = None
+    root_secret_access_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, object], environ: Mapping[str, str]) -> Settings:
