@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.exceptions
@@ -122,9 +123,8 @@ class Tally:
             self.acknowledged.setdefault(key, set()).add(version)
 
 
-def _client_run(server: Server, bucket: str, number: int, tally: Tally) -> None:
+def _client_run(s3: Any, bucket: str, number: int, tally: Tally) -> None:
     rng = random.Random(number)
-    s3 = server.client("s3", max_pool_connections=2)
     own = [f"client{number}/k{i}" for i in range(3)]
     for sequence in range(REQUESTS_PER_CLIENT):
         key = rng.choice(SHARED_KEYS) if rng.random() < 0.5 else rng.choice(own)
@@ -160,7 +160,9 @@ def test_32_clients_get_whole_answers_and_whole_versions(tmp_path: Path) -> None
         bucket = "stress"
         server.client("s3").create_bucket(Bucket=bucket)
         tally = Tally()
-        threads = [threading.Thread(target=_client_run, args=(server, bucket, n, tally)) for n in range(CLIENTS)]
+        # boto3's default session is not safe to build clients from many threads at once: build them here.
+        clients = [server.client("s3", max_pool_connections=2) for _ in range(CLIENTS)]
+        threads = [threading.Thread(target=_client_run, args=(clients[n], bucket, n, tally)) for n in range(CLIENTS)]
         for thread in threads:
             thread.start()
         for thread in threads:
