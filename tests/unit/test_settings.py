@@ -172,7 +172,10 @@ def test_only_the_command_reads_the_process_environment() -> None:
         for path in (REPO / "src" / "ostiary").rglob("*.py")
         if re.search(r"\bos\.environ\b|\bgetenv\(|\benviron\[", path.read_text())
     )
-    assert readers == ["src/ostiary/cli/main.py"]
+    assert readers == ["src/ostiary/cli/main.py"], (
+        "only the command reads os.environ: take an `ostiary.settings.Settings` (flags from `settings.add_flags`, "
+        f"built by `Settings.from_sources`) instead, in {[r for r in readers if not r.endswith('cli/main.py')]}"
+    )
 
 
 def render_configuration() -> str:
