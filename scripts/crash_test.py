@@ -4,11 +4,12 @@
     OSTIARY_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python scripts/crash_test.py
 
 Each round: clients write (users, access keys, policies and their versions, attachments, tags, objects
-put and deleted), the server is killed with SIGKILL at a random moment, the store's integrity check runs
-on what the crash left, the server restarts and every acknowledged write is compared with what it serves
-(see tests/e2e/crash_workload.py). Prints the figures per backend; exits 1 if anything was lost, partial,
-unexpected or damaged. PostgreSQL runs when OSTIARY_TEST_DATABASE_URL is set (a fresh database, dropped
-afterwards).
+put and deleted, session tokens), the server is killed with SIGKILL at a random moment, the store's
+integrity check runs on what the crash left, the server restarts (the very first start and half of the
+restarts are killed once more before they are ready) and every acknowledged write is compared with what
+it serves (see tests/e2e/crash_workload.py). Prints the figures per backend; exits 1 if anything was
+lost, partial, unexpected or damaged. PostgreSQL runs when OSTIARY_TEST_DATABASE_URL is set (a fresh
+database, dropped afterwards).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def _run(backend: str, args: argparse.Namespace) -> Figures:
                 clients=args.clients,
                 seed=args.seed,
                 kill_after=(args.min_delay, args.max_delay),
+                startup_kills=not args.no_startup_kills,
+                first_start_kill=not args.no_startup_kills,
                 log=print if args.verbose else lambda _: None,
             )
         finally:
@@ -54,6 +57,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, help="the random seed (default: a new one, printed)")
     parser.add_argument("--min-delay", type=float, default=0.2, help="earliest kill, seconds after a (re)start")
     parser.add_argument("--max-delay", type=float, default=2.0, help="latest kill, seconds after a (re)start")
+    parser.add_argument(
+        "--no-startup-kills", action="store_true", help="never kill a start (the first one, half of the restarts)"
+    )
     parser.add_argument("--verbose", action="store_true", help="print the figures after every round")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]

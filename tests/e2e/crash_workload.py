@@ -23,6 +23,8 @@ import hashlib
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tests.support import ROOT_ACCOUNT, Server, free_port, start_server
+from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, free_port, start_server
 
 BUCKET = "crash-test"
 KEYS_PER_CLIENT = 24
@@ -100,6 +102,7 @@ class Figures:
     partial: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     integrity_problems: list[str] = field(default_factory=list)
+    startup_kills: int = 0  # kills of a start before it was ready
     credentials_checked: int = 0  # access keys and sessions that signed GetCallerIdentity after a restart
     leftovers: Counter[str] = field(default_factory=Counter)  # after the last kill, by reason
 
@@ -109,7 +112,8 @@ class Figures:
     def summary(self) -> str:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(self.acknowledged.items()))
         return (
-            f"{self.backend}: {self.rounds} rounds, {self.kills} kills, "
+            f"{self.backend}: {self.rounds} rounds, {self.kills} kills under load, "
+            f"{self.startup_kills} kills during start-up, "
             f"{sum(self.acknowledged.values())} writes acknowledged ({kinds}), {self.reads} reads checked, "
             f"{self.credentials_checked} credentials checked, "
             f"{self.in_flight_at_kill} in flight at a kill ({self.in_flight_landed} of them landed), "
@@ -668,6 +672,72 @@ def _integrity(server: Server, figures: Figures) -> None:
         store.close()
 
 
+def _kill_while_starting(data_dir: Path, database_url: str | None, port: int, delay: float) -> None:
+    """Start `ostiary serve` as `start_server` does and SIGKILL it `delay` seconds later, ready or not."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        OSTIARY_ACCOUNT_ID=ROOT_ACCOUNT, OSTIARY_ROOT_ACCESS_KEY_ID=ROOT_KEY, OSTIARY_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET
+    )
+    command = [sys.executable, "-m", "ostiary.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--data-dir", str(data_dir), *(["--database-url", database_url] if database_url else [])]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir.parent / f"{data_dir.name}-server.log").open("ab") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+@dataclass
+class Run:
+    data_dir: Path
+    database_url: str | None
+    port: int
+    rng: random.Random
+    figures: Figures
+
+    def start(self, *, kill: bool) -> Server | None:
+        """The server (re)started on the same data, after a start cut short by SIGKILL if `kill` (the moment
+        is where start-up spends its time after the imports: migrations, bootstrap, key ring)."""
+        if kill:
+            _kill_while_starting(self.data_dir, self.database_url, self.port, self.rng.uniform(0.3, 0.6))
+            self.figures.startup_kills += 1
+        try:
+            return start_server(self.data_dir, database_url=self.database_url, port=self.port)
+        except RuntimeError as exc:
+            self.figures.unexpected.append(f"the server did not start again: {str(exc)[-500:]}")
+            return None
+
+
+def _round(run: Run, server: Server, writers: list[Client], kill_after: tuple[float, float]) -> list[Outcome]:
+    """Clients write until the kill; what each did."""
+    figures = run.figures
+    sessions = [_clients(server) for _ in writers]
+    outcomes = [Outcome() for _ in writers]
+    killed = threading.Event()
+    threads = [
+        threading.Thread(target=_work, args=(w, s, killed, o), daemon=True)
+        for w, s, o in zip(writers, sessions, outcomes, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(run.rng.uniform(*kill_after))
+    killed.set()  # before the signal: any error after this may be the kill's
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait()
+    figures.kills += 1
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "a client did not stop after the kill"
+    for outcome in outcomes:
+        figures.acknowledged.update(outcome.acknowledged)
+        figures.reads += outcome.reads
+        figures.partial += outcome.partial
+        figures.unexpected += outcome.unexpected
+        figures.in_flight_at_kill += outcome.in_flight is not None
+    return outcomes
+
+
 def run_crash_test(
     data_dir: Path,
     *,
@@ -677,47 +747,35 @@ def run_crash_test(
     clients: int = 4,
     seed: int | None = None,
     kill_after: tuple[float, float] = (0.3, 1.5),
+    startup_kills: bool = True,
+    first_start_kill: bool = True,
     log: Callable[[str], None] = lambda _: None,
     after_kill: Callable[[Server], None] = lambda _: None,
 ) -> Figures:
-    """Run `rounds` kill rounds against one data directory (and database); the figures. `after_kill` runs
-    on the dead server's data (the harness's own test damages it there)."""
+    """Run `rounds` kill rounds against one data directory (and database); the figures.
+
+    `startup_kills` also kills half of the restarts before they are ready; `first_start_kill` kills the
+    very first start (fresh data directory) before it is ready. `after_kill` runs on the dead server's
+    data (the harness's own test damages it there)."""
     seed = random.randrange(1 << 32) if seed is None else seed
     log(f"{backend}: seed {seed}")
     rng = random.Random(seed)
     figures = Figures(backend)
+    run = Run(data_dir, database_url, free_port(), rng, figures)
     writers = [Client(i, rng.randrange(1 << 32)) for i in range(clients)]
-    port = free_port()
-    server = start_server(data_dir, database_url=database_url, port=port)
+    server = run.start(kill=first_start_kill)
+    if server is None:
+        return figures
     try:
         _clients(server)["s3"].create_bucket(Bucket=BUCKET)
         for round_number in range(1, rounds + 1):
-            sessions = [_clients(server) for _ in writers]
-            outcomes = [Outcome() for _ in writers]
-            killed = threading.Event()
-            threads = [
-                threading.Thread(target=_work, args=(w, s, killed, o), daemon=True)
-                for w, s, o in zip(writers, sessions, outcomes, strict=True)
-            ]
-            for thread in threads:
-                thread.start()
-            time.sleep(rng.uniform(*kill_after))
-            killed.set()  # before the signal: any error after this may be the kill's
-            server.process.send_signal(signal.SIGKILL)
-            server.process.wait()
-            figures.kills += 1
-            for thread in threads:
-                thread.join(timeout=60)
-                assert not thread.is_alive(), "a client did not stop after the kill"
-            for outcome in outcomes:
-                figures.acknowledged.update(outcome.acknowledged)
-                figures.reads += outcome.reads
-                figures.partial += outcome.partial
-                figures.unexpected += outcome.unexpected
-                figures.in_flight_at_kill += outcome.in_flight is not None
+            outcomes = _round(run, server, writers, kill_after)
             after_kill(server)
             _integrity(server, figures)
-            server = start_server(data_dir, database_url=database_url, port=port)
+            restarted = run.start(kill=startup_kills and rng.random() < 0.5)
+            if restarted is None:
+                return figures
+            server = restarted
             with ThreadPoolExecutor(max_workers=clients) as pool:
                 checked = list(pool.map(_verify_client, [server] * clients, writers, outcomes))
             for one in checked:

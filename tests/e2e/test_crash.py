@@ -1,5 +1,6 @@
 """Nothing lost on a crash: `ostiary serve` killed with SIGKILL at random moments under concurrent writers.
 
+Half of the restarts (and, on PostgreSQL, the very first start) are killed too before they are ready.
 After every restart, each acknowledged write is there, byte for byte with its metadata (and each
 acknowledged delete is gone), no GET ever shows part of an object, and the store's integrity check
 passes (see `tests/e2e/crash_workload.py`). A short form runs here on each backend;
@@ -28,7 +29,14 @@ def test_nothing_acknowledged_is_lost_on_a_crash(
     url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
     seed = os.environ.get("OSTIARY_CRASH_SEED")
     figures = run_crash_test(
-        tmp_path / "state", database_url=url, backend=backend, rounds=ROUNDS, seed=int(seed) if seed else None
+        tmp_path / "state",
+        database_url=url,
+        backend=backend,
+        rounds=ROUNDS,
+        seed=int(seed) if seed else None,
+        # On SQLite a first start killed in its migration leaves half a schema (pysqlite runs DDL outside
+        # a transaction): tests/store/test_integrity.py holds that case, xfail until the fix lands.
+        first_start_kill=backend != "sqlite",
     )
     report = "\n".join(iter_summary(figures))
     with capsys.disabled():
@@ -49,7 +57,14 @@ def _damage(server: Server) -> None:
 
 def test_the_crash_test_sees_lost_and_partial_objects(tmp_path: Path) -> None:
     figures = run_crash_test(
-        tmp_path / "state", database_url=None, backend="sqlite", rounds=1, kill_after=(1.0, 1.0), after_kill=_damage
+        tmp_path / "state",
+        database_url=None,
+        backend="sqlite",
+        rounds=1,
+        kill_after=(1.0, 1.0),
+        startup_kills=False,
+        first_start_kill=False,
+        after_kill=_damage,
     )
     assert any(line.startswith("object c0/") for line in figures.lost), figures.lost
     assert any("the body broke off" in line for line in figures.partial), figures.partial

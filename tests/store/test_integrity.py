@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -246,11 +247,8 @@ def test_sqlite_foreign_keys_and_pages(tmp_path: Path) -> None:
     populated = Populated(tmp_path / "state", None)
     populated.populate()
     user_id = _user_id(populated)
-    with populated.store.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        conn.execute(delete(users).where(users.c.user_id == user_id))
-        conn.commit()
-        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    with sqlite3.connect(populated.store.data_dir / "ostiary.db") as db:  # foreign_keys is off by default
+        db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
     found = kinds(integrity.check(populated.store))
     assert ("foreign-key", "access_keys rowid 2") in found
     assert ("dangling", f"policy attachment of user {user_id}") in found
@@ -332,6 +330,55 @@ def test_shard_folders_are_durable_before_any_upload(tmp_path: Path) -> None:
         name = writer.commit()
     assert synced == [blobs.path(name).parent]
     assert blobs.path(name).read_bytes() == b"bytes"
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param(
+            "sqlite",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="pysqlite runs DDL outside a transaction, so a migration cut short leaves half a schema and "
+                "every later start fails with `table accounts already exists`; needs store/database.py to hand "
+                "transactions to SQLite (isolation_level=None on connect, BEGIN on begin)",
+            ),
+        ),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ],
+)
+def test_a_first_start_cut_short_in_its_migration_can_start_again(backend: str, tmp_path: Path) -> None:
+    # A kill during the first start's migration (seen by the crash test's start-up kills) is simulated
+    # deterministically: the migration fails after its third CREATE TABLE.
+    from sqlalchemy import event, inspect
+
+    from ostiary.store import create_database_engine, sqlite_url
+    from ostiary.store.migrate import upgrade
+
+    url, drop = _sqlite() if backend == "sqlite" else _postgres()
+    engine = create_database_engine(url or sqlite_url(tmp_path))
+    created: list[str] = []
+
+    def crash(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("CREATE TABLE"):
+            created.append(statement)
+            if len(created) == 3:
+                raise SimulatedCrash()
+
+    event.listen(engine, "after_cursor_execute", crash)
+    try:
+        with pytest.raises(SimulatedCrash):
+            upgrade(engine)
+        event.remove(engine, "after_cursor_execute", crash)
+        assert inspect(engine).get_table_names() == []  # all or nothing
+        upgrade(engine)
+    finally:
+        engine.dispose()
+        drop()
 
 
 # --- the command -----------------------------------------------------------------------------------------
