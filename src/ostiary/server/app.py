@@ -42,6 +42,7 @@ from ostiary.limits import (
     MAX_IN_FLIGHT_REQUESTS,
     QUERY_BODY_MAX_BYTES,
     REQUEST_BODY_MAX_BYTES,
+    S3_PUT_MAX_BYTES,
     WORKER_THREADS,
 )
 from ostiary.server.admission import OVERLOADED, TOO_LARGE, Admission, declared_length, refusal
@@ -143,7 +144,7 @@ class App:
     ) -> int:
         declared = declared_length(scope)
         if declared is not None and declared > self.body_limits.max_bytes:
-            limit = str(self.body_limits.max_bytes)
+            limit = str(min(self.body_limits.max_bytes, S3_PUT_MAX_BYTES))  # the largest object, not its framing
             response = refusal(
                 TOO_LARGE, scope, self.pipeline.host_id, close=True, ProposedSize=str(declared), MaxSizeAllowed=limit
             )

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ostiary.errors import AwsError, EntityTooLarge, IncompleteBody, RequestTimeout
-from ostiary.limits import BODY_IDLE_SECONDS, BODY_MIN_BYTES_PER_SECOND, REQUEST_BODY_MAX_BYTES
+from ostiary.limits import BODY_IDLE_SECONDS, BODY_MIN_BYTES_PER_SECOND, REQUEST_BODY_MAX_BYTES, S3_PUT_MAX_BYTES
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Coroutine[Any, Any, Message]]
@@ -76,7 +76,7 @@ class ReceiveBody:
         chunk = message.get("body", b"")
         self._received += len(chunk)
         if self._received > self._limits.max_bytes:
-            self._fail(EntityTooLarge(MaxSizeAllowed=str(self._limits.max_bytes)))
+            self._fail(EntityTooLarge(MaxSizeAllowed=str(min(self._limits.max_bytes, S3_PUT_MAX_BYTES))))
             return
         self._buffer += chunk
         self._done = not message.get("more_body", False)
