@@ -63,6 +63,11 @@ test: $(VENV)/.installed-test $(VENV)/.installed-js
 bench: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench_policy.py
 
+# A million generated requests against a live server; any 5xx or logged traceback fails it (scripts/fuzz_live.py).
+# FUZZ_ARGS passes options, e.g. make fuzz FUZZ_ARGS="--requests 100000 --concurrency 4".
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python scripts/fuzz_live.py $(FUZZ_ARGS)
+
 lock: $(BIN)/python
 	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
 	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra postgres $(LOCK_FLAGS) $(UPGRADE) \
