@@ -10,8 +10,6 @@ import base64
 import hashlib
 import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -444,19 +442,31 @@ def test_files_written_at_first_start_are_durable_in_their_directory(tmp_path: P
 # --- the command -----------------------------------------------------------------------------------------
 
 
-def _command(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OSTIARY_")}
-    return subprocess.run(
-        [sys.executable, "-m", "ostiary.cli.check", *args], capture_output=True, text=True, env=env, check=False
-    )
+def _command(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    """``ostiary check ARGS`` as `ostiary.cli.main` runs it once registered: parse, settings, run."""
+    import argparse
+
+    from ostiary.bootstrap import StartupError
+    from ostiary.cli import check
+    from ostiary.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="ostiary")
+    check.register(parser.add_subparsers(dest="command", required=True))
+    parsed = parser.parse_args(["check", *args])
+    capsys.readouterr()
+    try:
+        status = parsed.run(Settings.from_sources(vars(parsed), {}), parsed)
+    except StartupError as exc:  # main prints these as one line and exits 2
+        print(f"ostiary: {exc}")
+        status = 2
+    return status, capsys.readouterr().out.splitlines()
 
 
-def test_the_command(tmp_path: Path) -> None:
+def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data_dir = tmp_path / "state"
-    missing = _command("--data-dir", str(data_dir))
-    assert (missing.returncode, missing.stderr.strip()) == (
+    assert _command(capsys, "--data-dir", str(data_dir)) == (
         2,
-        f"ostiary: no database in `{data_dir}`: nothing to check",
+        [f"ostiary: no database in `{data_dir}`: nothing to check"],
     )
 
     populated = Populated(data_dir, None)
@@ -466,22 +476,24 @@ def test_the_command(tmp_path: Path) -> None:
     orphan.write_bytes(b"x")
     populated.close()
 
-    whole = _command("--data-dir", str(data_dir), "--min-age", "0")
-    assert whole.returncode == 0, whole.stdout + whole.stderr
-    assert whole.stdout.splitlines() == [
-        f"leftover: unreferenced: {orphan} (1 bytes)",
-        "checked 3 objects, 2 access keys, 1 users, 0 roles, 1 managed policies",
-        "1 leftover files (1 bytes): `ostiary check --sweep` removes them",
-        "no problems",
-    ]
-    swept = _command("--data-dir", str(data_dir), "--sweep", "--min-age", "0")
-    assert "removed 1 leftover files (1 bytes)" in swept.stdout and not orphan.exists()
+    assert _command(capsys, "--data-dir", str(data_dir), "--min-age", "0") == (
+        0,
+        [
+            f"leftover: unreferenced: {orphan} (1 bytes)",
+            "checked 3 objects, 2 access keys, 1 users, 0 roles, 1 managed policies",
+            "1 leftover files (1 bytes): `ostiary check --sweep` removes them",
+            "no problems",
+        ],
+    )
+    assert _command(capsys, "--data-dir", str(data_dir), "--quick")[0] == 0  # the orphan is too young to list
+    status, lines = _command(capsys, "--data-dir", str(data_dir), "--sweep", "--min-age", "0")
+    assert status == 0 and "removed 1 leftover files (1 bytes)" in lines and not orphan.exists()
 
     path.unlink()
-    broken = _command("--data-dir", str(data_dir))
-    assert broken.returncode == 1
-    assert "problem: object: object bkt/plain: its file is missing" in broken.stdout.splitlines()
-    assert broken.stdout.splitlines()[-1] == "1 problems"
+    status, lines = _command(capsys, "--data-dir", str(data_dir))
+    assert status == 1
+    assert lines[0] == "problem: object: object bkt/plain: its file is missing"
+    assert lines[-1] == "1 problems"
 
 
 @pytest.mark.parametrize("populated", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)

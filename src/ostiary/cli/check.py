@@ -1,23 +1,22 @@
 """``ostiary check``: the store's integrity check (`ostiary.store.integrity`) from the command line.
 
 Prints one line per problem and exits 1 if there is any, 0 when the store is whole, 2 when it
-cannot check (no database, a wrong master key). What interrupted writes leave behind (temporary
-and unreferenced object files) is listed but is no problem; ``--sweep`` removes what is older
-than ``--min-age`` seconds. The check may run next to a live server.
+cannot check (no database, a wrong master key: `ostiary.cli.main` prints those in one line). What
+interrupted writes leave behind (temporary and unreferenced object files) is listed but is no
+problem; ``--sweep`` removes what was last written at least ``--min-age`` seconds ago. The check
+may run next to a live server.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from collections.abc import Sequence
-from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from ostiary.bootstrap import StartupError, open_store
+from ostiary.settings import Settings, add_flags
 from ostiary.store import integrity
 
 # A PutObject renames its file into place a moment before it commits the row that references it:
@@ -30,22 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "check", help="verify the database and the object files against each other; exit 1 on any problem"
     )
-    _add_arguments(parser)
-    parser.set_defaults(run=run)
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("OSTIARY_DATA_DIR", ".ostiary")),
-        help="the data directory to check (default: ./.ostiary)",
-    )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("OSTIARY_DATABASE_URL"),
-        help="postgresql://… when the server uses PostgreSQL (default: SQLite in the data directory)",
-    )
+    add_flags(parser, serve=False)
     parser.add_argument(
         "--quick", action="store_true", help="check that object files exist with their size, without reading them"
     )
@@ -57,19 +41,15 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"only files last written this long ago are leftovers (default: {DEFAULT_MIN_AGE:.0f})",
     )
+    parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    data_dir: Path = args.data_dir
-    if args.database_url is None and not (data_dir / "ostiary.db").is_file():
-        print(f"ostiary: no database in `{data_dir}`: nothing to check", file=sys.stderr)
-        return 2
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.database_url is None and not (settings.data_dir / "ostiary.db").is_file():
+        raise StartupError(f"no database in `{settings.data_dir}`: nothing to check")
     try:
-        store = open_store(data_dir, args.database_url, os.environ, os.urandom)
-    except StartupError as exc:
-        print(f"ostiary: {exc}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as exc:
+        store = open_store(settings.data_dir, settings.database_url, settings, os.urandom)
+    except SQLAlchemyError as exc:  # a database too damaged to open or migrate
         print(f"problem: database: cannot open: {str(exc).splitlines()[0]}")
         return 1
     try:
@@ -98,14 +78,3 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print("no problems")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ostiary.cli.check``: the same command on its own."""
-    parser = argparse.ArgumentParser(prog="ostiary check", description=__doc__.splitlines()[0] if __doc__ else None)
-    _add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
