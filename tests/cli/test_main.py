@@ -83,6 +83,15 @@ def test_a_missing_master_key_file_is_not_regenerated(tmp_path: Path, capsys: py
     assert line.startswith("ostiary: the master key in OSTIARY_MASTER_KEY does not match the one this database was")
 
 
+def test_check_is_a_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "state"
+    line = _one_line(capsys, main(["check", "--data-dir", str(data)], {}))
+    assert line == f"ostiary: no database in `{data}`: nothing to check"
+    assert main(["accounts", "list", "--data-dir", str(data)], {}) == 0
+    assert main(["check", "--data-dir", str(data)], {}) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "no problems"
+
+
 def test_serve_help_lists_every_setting_with_its_variable_and_default(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--help"], {})

@@ -1,4 +1,4 @@
-"""The ``ostiary`` command: ``serve``, ``accounts create|list``, ``roles revoke-sessions``.
+"""The ``ostiary`` command: ``serve``, ``accounts create|list``, ``roles revoke-sessions``, ``check``.
 
 The one place that reads the process environment: it hands it, with the flags, to
 `Settings.from_sources`. Whatever stops a start (a bad setting, a taken port, a missing driver, an
@@ -28,6 +28,7 @@ from ostiary.bootstrap import (
     open_store,
     os_reason,
 )
+from ostiary.cli import check
 from ostiary.revocation import REVOKE_POLICY_NAME, revoke_role_sessions
 from ostiary.server.app import App
 from ostiary.server.connections import uvicorn_options
@@ -209,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("--account-id", help="the role's account (default: the server's default account)")
     add_flags(revoke, serve=False)
     revoke.set_defaults(run=roles_revoke_sessions)
+
+    check.register(commands)
     return parser
 
 
