@@ -21,7 +21,7 @@ from tests.support import Server
 ROUNDS = int(os.environ.get("OSTIARY_CRASH_ROUNDS", "3"))
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(60 + 40 * ROUNDS)
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_nothing_acknowledged_is_lost_on_a_crash(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
