@@ -7,7 +7,7 @@ Theory of operation:
   https://www.sqlite.org/pragma.html#pragma_integrity_check; on PostgreSQL the durability settings,
   constraints left ``NOT VALID``, invalid indexes, data-checksum failures and, where the ``amcheck``
   extension is installed, ``bt_index_check``), then the references the schema cannot enforce
-  (`_REFERENCES`), stored secrets that no longer open under the master key, and every object row
+  (`_REFERENCE_CHECKS`), stored secrets that no longer open under the master key, and every object row
   against its file: present, of the recorded size, with the recorded MD5 (the ETag) and checksum.
 - `find_leftovers` returns what interrupted writes leave behind, which is harmless: temporary files
   under ``objects/tmp/`` and object files no row references (a crash between a commit and the
@@ -64,7 +64,7 @@ _READ_SIZE: Final = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    kind: str  # what is wrong, e.g. ``missing-file``
+    kind: str  # which check found it: database, foreign-key, durability, dangling, policy-version, secret, object
     subject: str  # where: a table row, an object, a setting
     detail: str
 
@@ -94,11 +94,15 @@ def _sqlite_problems(conn: Connection) -> Iterator[Problem]:
 
 
 # Settings whose value makes committed transactions losable in a crash of the database server
-# (PostgreSQL documentation, "Write Ahead Log" settings: fsync, synchronous_commit, full_page_writes).
+# (PostgreSQL documentation, "Write Ahead Log", https://www.postgresql.org/docs/current/runtime-config-wal.html:
+# fsync "can result in unrecoverable data corruption" when off; with synchronous_commit off "there can be a
+# delay between when success is reported to the client and when the transaction is really guaranteed to be
+# safe against a server crash").
 _PG_DURABILITY: Final = {"fsync": ("off",), "synchronous_commit": ("off",), "full_page_writes": ("off",)}
 
 
-# Catalog queries over this schema's tables (PostgreSQL documentation, "System Catalogs").
+# Catalog queries over this schema's tables (PostgreSQL documentation, "System Catalogs": pg_constraint.convalidated,
+# pg_index.indisvalid; https://www.postgresql.org/docs/current/catalogs.html).
 _NOT_VALIDATED: Final = text(
     "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE NOT convalidated AND conrelid IN "
     "(SELECT oid FROM pg_class WHERE relname = ANY(:tables) AND relnamespace = current_schema()::regnamespace)"
@@ -129,7 +133,8 @@ def _postgres_problems(conn: Connection) -> Iterator[Problem]:
     ).scalar()
     if failures:
         yield Problem("database", "postgresql data checksums", f"{failures} page checksum failures")
-    # amcheck (PostgreSQL documentation, "amcheck"): bt_index_check verifies a B-tree index's invariants.
+    # amcheck (PostgreSQL documentation, "amcheck", https://www.postgresql.org/docs/current/amcheck.html):
+    # bt_index_check "tests that its target, a B-Tree index, respects a variety of invariants".
     if conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").first() is not None:
         for (index,) in conn.execute(_BTREE_INDEXES, ours).all():
             try:
