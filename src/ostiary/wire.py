@@ -241,18 +241,39 @@ def json_depth(text: str) -> int:
     return deepest
 
 
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether a decoded JSON value holds a string no store or encoder takes: U+0000 (PostgreSQL text refuses it)
+    or a lone surrogate (no UTF-8 encoder writes it). Nesting is bounded by `decode_json`'s depth check."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def decode_json(text: str, *, max_depth: int = MAX_JSON_DEPTH, **options: Any) -> Any:
-    """`json.loads` that raises only ValueError: for text that is not JSON, an integer longer than the interpreter
+    r"""`json.loads` that raises only ValueError: for text that is not JSON, an integer longer than the interpreter
     converts, nesting deeper than `max_depth` (which would otherwise end in RecursionError), a number that
-    ``parse_float=Decimal`` cannot hold (``1e9999999999999999999``, decimal.InvalidOperation), or a string with a
-    lone surrogate escape (``"\udcff"``), which no UTF-8 encoder downstream could write."""
+    ``parse_float=Decimal`` cannot hold (``1e9999999999999999999``, decimal.InvalidOperation), or a string that
+    no store could hold: ``"\u0000"``, or a lone surrogate such as ``"\udcff"`` (RFC 8259 §8.2: "the behavior of
+    software that receives JSON texts containing such values is unpredictable").
+    """
     if json_depth(text) > max_depth:
         raise ValueError(f"JSON nested deeper than {max_depth} levels")
     try:
         value = json.loads(text, **options)
     except (RecursionError, ArithmeticError) as exc:
         raise ValueError(f"JSON that cannot be decoded: {type(exc).__name__}") from None
-    if "\\u" in text or not text.isascii():
-        # RFC 8259 §8.2: "the behavior of software that receives JSON texts containing such values is unpredictable"
-        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    if ("\\u" in text or not text.isascii()) and _unstorable(value):
+        raise ValueError("JSON with a string no store can hold (U+0000 or a lone surrogate)")
     return value

@@ -5,7 +5,9 @@ Each row is one request through the real pipeline and the AWS error (or success)
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ import pytest
 
 from ostiary import sigv4
 from ostiary.http import BytesBody, FileBody, HttpRequest, HttpResponse
-from tests.support import ROOT_KEY, ROOT_SECRET, InProcess, find
+from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, InProcess, find, fresh_postgres_database
 
 BUCKET = "checked-inputs"
 HUGE = "9" * 4400  # past int()'s 4,300-digit limit
@@ -33,14 +35,46 @@ def bucket_policy(text: str) -> bytes:
     return text.replace("BUCKET", BUCKET).encode()
 
 
-@pytest.fixture(scope="module")
-def ostiary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    running = InProcess(Path(tmp_path_factory.mktemp("checked")) / "state")
+class OnPostgres(InProcess):
+    """`InProcess` over a fresh PostgreSQL database (which, unlike SQLite, refuses U+0000 in text)."""
+
+    def __init__(self, data_dir: Path, database_url: str) -> None:
+        from ostiary.bootstrap import ensure_default_account, open_store
+        from ostiary.server.pipeline import Pipeline
+        from ostiary.store.keyring import KeyRing
+
+        env = {
+            "OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT,
+            "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY,
+            "OSTIARY_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
+        }
+        self.now = self.START
+        self.store = open_store(data_dir, database_url, env, os.urandom)
+        ensure_default_account(self.store, env, os.urandom, self.now)
+        self.keyring = KeyRing(self.store, os.urandom)
+        self.pipeline = Pipeline(self.store, self.keyring, clock=lambda: self.now)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ostiary(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    data_dir = Path(tmp_path_factory.mktemp("checked")) / "state"
+    drop = None
+    if request.param == "postgres":
+        base = os.environ.get("OSTIARY_TEST_DATABASE_URL")
+        if not base:
+            pytest.skip("OSTIARY_TEST_DATABASE_URL is not set: the PostgreSQL variant needs a server")
+        url, drop = fresh_postgres_database(base)
+        data_dir.mkdir(parents=True)
+        running: InProcess = OnPostgres(data_dir, url)
+    else:
+        running = InProcess(data_dir)
     assert running.s3("PUT", f"/{BUCKET}").status == 200
     assert running.s3("PUT", f"/{BUCKET}/k", body=b"0123456789").status == 200
     assert running.query("iam", {"Action": "CreateUser", "Version": IAM, "UserName": "checked"})[0] == 200
     yield running
     running.close()
+    if drop is not None:
+        drop()
 
 
 @dataclass(frozen=True)
@@ -257,6 +291,59 @@ CASES: dict[str, tuple[Callable[[InProcess], Answer], Answer]] = {
     ),
     # s3/request.py: a raw byte in the path
     "raw byte in the key": (s3("GET", f"/{BUCKET}/{RAW_FF}"), Answer(400, "InvalidURI")),
+    # U+0000: PostgreSQL text cannot hold it, so it must never reach a query
+    "NUL in prefix": (s3("GET", f"/{BUCKET}", "prefix=k%00"), Answer(200, None)),
+    "NUL in marker": (s3("GET", f"/{BUCKET}", "marker=k%00"), Answer(200, None)),
+    "NUL in start-after": (s3("GET", f"/{BUCKET}", "list-type=2&start-after=%00"), Answer(200, None)),
+    "NUL in the ListBuckets prefix": (s3("GET", "/", "prefix=%00"), Answer(200, None)),
+    "NUL in bucket-region": (s3("GET", "/", "bucket-region=us%00"), Answer(200, None)),
+    "NUL in a ListBuckets token": (
+        s3("GET", "/", "continuation-token=" + base64.urlsafe_b64encode(b"a\x00").decode()),
+        Answer(400, "InvalidArgument"),
+    ),
+    "NUL in a PolicyArn": (
+        iam(Action="GetPolicy", PolicyArn="arn:aws:iam::424323427586:policy/\x00"),
+        Answer(400, "ValidationError"),
+    ),
+    "NUL in a policy description": (
+        iam(Action="CreatePolicy", PolicyName="p7", PolicyDocument=policy({}), Description="a\x00"),
+        Answer(400, "ValidationError"),
+    ),
+    "NUL in a list item": (
+        iam(Action="SimulateCustomPolicy", **{"PolicyInputList.member.1": policy({}), "ActionNames.member.1": "\x00"}),
+        Answer(400, "ValidationError"),
+    ),
+    "NUL in a trust policy principal": (
+        iam(
+            Action="CreateRole",
+            RoleName="r1",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::424323427586:user/a\x00"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        ),
+        Answer(400, "MalformedPolicyDocument"),
+    ),
+    "NUL in a bucket policy principal": (
+        s3(
+            "PUT",
+            f"/{BUCKET}",
+            "policy",
+            body=bucket_policy(
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":'
+                '"arn:aws:iam::424323427586:role/a\\u0000"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"}]}'
+            ),
+        ),
+        Answer(400, "MalformedPolicy"),
+    ),
     "identity policy with a lone surrogate escape": (
         iam(
             Action="PutUserPolicy",

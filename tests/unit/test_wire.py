@@ -195,6 +195,8 @@ def test_json_depth(text: str, depth: int) -> None:
         "[" + HUGE + "]",  # int()'s digit limit, inside the decoder
         "[1e9999999999999999999]",  # decimal.InvalidOperation with parse_float=Decimal
         '{"a": "\\udcff"}',  # a lone surrogate: no UTF-8 encoder can write it
+        '{"a": ["x\\u0000y"]}',  # U+0000: PostgreSQL text cannot hold it
+        '{"a\\u0000": 1}',
         '{"a": "\\ud83d"}',
         '{"a": "\udcff"}',
         "{",

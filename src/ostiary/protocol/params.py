@@ -171,12 +171,20 @@ def _decode(param: Param, form: Mapping[str, str], key: str, path: str, problems
     return raw
 
 
+_ANY_STRING = Param("member")  # a list item the model does not constrain
+
+
 def _shown(param: Param, raw: str) -> str:
     return "*" * len(raw) if param.sensitive else raw
 
 
 def _check_string(param: Param, raw: str, path: str, problems: list[str]) -> None:
     shown = _shown(param, raw)
+    if "\x00" in raw:
+        # No AWS pattern admits U+0000 and no stored name, ARN or document holds one (PostgreSQL text cannot):
+        # refused here for the members whose model has no pattern (ARNs, descriptions), before any lookup.
+        problems.append(f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must not contain U+0000")
+        return
     if param.min is not None and len(raw) < param.min:
         problems.append(
             f"Value '{shown}' at '{path}' failed to satisfy constraint: "
@@ -257,8 +265,7 @@ def _decode_list(
             items.append(item)
         else:
             raw = form.get(member_key, "")
-            if param.members:
-                _check_string(param.members[0], raw, member_path, problems)
+            _check_string(param.members[0] if param.members else _ANY_STRING, raw, member_path, problems)
             items.append(raw)
     shown = "[" + ", ".join(str(i) for i in items) + "]" if not struct else "[...]"
     if param.min is not None and len(items) < param.min:

@@ -207,11 +207,12 @@ def _token(name: str) -> str:
 
 def _untoken(token: str) -> str:
     try:
-        return base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
+        name = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
-        raise InvalidArgument(
-            "The continuation token provided is incorrect", ArgumentName="continuation-token"
-        ) from None
+        name = "\x00"
+    if "\x00" in name:  # no bucket name holds U+0000; PostgreSQL text cannot be asked for one
+        raise InvalidArgument("The continuation token provided is incorrect", ArgumentName="continuation-token")
+    return name
 
 
 def _max_buckets(request: S3Request) -> int | None:
@@ -241,6 +242,8 @@ def list_buckets_handler(request: S3Request) -> HttpResponse:
     region = request.param("bucket-region")
 
     def load() -> list[BucketRecord]:
+        if "\x00" in prefix + (region or ""):
+            return []  # no bucket name or region holds U+0000; PostgreSQL text cannot be asked for one
         with call.store.read() as conn:
             return list_buckets(conn, account, prefix=prefix, after=after, region=region)
 

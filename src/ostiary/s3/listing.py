@@ -79,6 +79,12 @@ class Cursor:
 START: Final = Cursor("", True)
 
 
+def after(marker: str) -> Cursor:
+    """Just after `marker`. No key holds U+0000, so the keys after "a\\x00b" are those after "a": the scan asks
+    for that (PostgreSQL text cannot hold U+0000)."""
+    return Cursor(marker.split("\x00", 1)[0], False)
+
+
 def successor(prefix: str) -> str | None:
     """The least string greater than every string that starts with `prefix` (None: there is none)."""
     chars = list(prefix)
@@ -191,6 +197,8 @@ def _authorize_list(request: S3Request, bucket: Bucket) -> None:
 def _page(
     request: S3Request, bucket: Bucket, params: ListParams, cursor: Cursor, skip: str | None
 ) -> tuple[list[Entry], bool]:
+    if "\x00" in params.prefix:
+        return [], False  # no key holds U+0000 (the path refuses it), and PostgreSQL text cannot be asked for one
     batch = max(64, min(params.limit + 1, _BATCH_MAX))
     with request.call.store.read() as conn:
         found = entries(
@@ -234,7 +242,7 @@ def list_objects_v2(request: S3Request) -> HttpResponse:
         cursor = Cursor.decode(token)
         skip = None
     elif start_after:
-        cursor, skip = Cursor(start_after, False), start_after
+        cursor, skip = after(start_after), start_after
     else:
         cursor, skip = START, None
     page, truncated = _page(request, bucket, params, cursor, skip)
@@ -261,7 +269,7 @@ def list_objects(request: S3Request) -> HttpResponse:
     params = list_params(request)
     _authorize_list(request, bucket)
     marker = request.param("marker") or ""
-    cursor = Cursor(marker, False) if marker else START
+    cursor = after(marker) if marker else START
     page, truncated = _page(request, bucket, params, cursor, marker or None)
     next_marker = page[-1].name if truncated and page and params.delimiter else None
     owner = owner_nodes(request, bucket.account)
