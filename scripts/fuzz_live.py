@@ -34,7 +34,7 @@ from tests.fuzz.choosers import RandomChooser
 from tests.fuzz.generate import Auth, Creds, Wire, World, fuzz_input
 from tests.fuzz.signing import on_the_wire
 from tests.fuzz.world import build_world, replenish
-from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, start_server
+from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, fresh_postgres_database, start_server
 
 AUTH_WEIGHTS = ((Auth.UNSIGNED, 30), (Auth.HEADER, 35), (Auth.PRESIGNED, 20), (Auth.MANGLED, 15))
 AUTHS = [auth for auth, weight in AUTH_WEIGHTS for _ in range(weight)]
@@ -290,12 +290,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict-501", action="store_true", help="count 501 NotImplemented as server errors")
     parser.add_argument("--replay", type=int, help="send only this request number, and show it")
     parser.add_argument("--data-dir", type=Path, help="where a started server keeps its data and log")
+    parser.add_argument("--postgres", metavar="URL", help="serve from a fresh database on this PostgreSQL server")
     args = parser.parse_args(argv)
 
-    server = None
+    server, drop = None, None
     if args.endpoint is None:
         data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="ostiary-fuzz-"))
-        server = start_server(data_dir / "state")
+        database_url = None
+        if args.postgres:
+            database_url, drop = fresh_postgres_database(args.postgres)
+        server = start_server(data_dir / "state", database_url=database_url)
         endpoint = server.endpoint
         print(f"server: {endpoint}, log {server.log}", flush=True)
     else:
@@ -319,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.stop()
+        if drop is not None:
+            drop()
     logged = tracebacks(server.log) if server is not None else []
     report(tally, time.time() - (deadline - args.duration), logged)
     return 1 if tally.server_errors or logged else 0

@@ -22,13 +22,14 @@ from hypothesis import strategies as st
 
 from ostiary.http import BytesBody, HttpRequest
 from tests.fuzz.answers import check_answer, drain
+from tests.fuzz.backends import BACKENDS, in_process
 from tests.fuzz.choosers import DrawChooser
 from tests.fuzz.generate import Auth, Creds, Wire, World, fuzz_input
 from tests.fuzz.signing import on_the_wire, received
 from tests.fuzz.world import build_world
 from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, InProcess
 
-EXAMPLES = int(os.environ.get("OSTIARY_FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("OSTIARY_FUZZ_EXAMPLES", "250"))
 HOST = "127.0.0.1:4599"
 
 
@@ -42,10 +43,15 @@ class TracebackRecorder(logging.Handler):
             self.records.append(record)
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcess, World, TracebackRecorder]]:
-    running = InProcess(Path(tmp_path_factory.mktemp("fuzz")) / "state")
+@pytest.fixture(scope="module", params=BACKENDS)
+def fuzzed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[InProcess, World, TracebackRecorder]]:
+    with in_process(request.param, Path(tmp_path_factory.mktemp("fuzz")) / "state") as running:
+        yield from _world(running)
 
+
+def _world(running: InProcess) -> Iterator[tuple[InProcess, World, TracebackRecorder]]:
     def send(wire: Wire) -> tuple[int, bytes]:
         response = running.pipeline.handle(as_request(wire))
         return response.status, drain(response)
@@ -53,9 +59,10 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcess
     world = build_world(send, ROOT_ACCOUNT, Creds(ROOT_KEY, ROOT_SECRET), lambda: running.now, HOST)
     recorder = TracebackRecorder()
     logging.getLogger("ostiary").addHandler(recorder)
-    yield running, world, recorder
-    logging.getLogger("ostiary").removeHandler(recorder)
-    running.close()
+    try:
+        yield running, world, recorder
+    finally:
+        logging.getLogger("ostiary").removeHandler(recorder)
 
 
 def as_request(wire: Wire) -> HttpRequest:

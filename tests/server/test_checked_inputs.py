@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ import pytest
 
 from ostiary import sigv4
 from ostiary.http import BytesBody, FileBody, HttpRequest, HttpResponse
-from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, InProcess, find, fresh_postgres_database
+from tests.fuzz.backends import BACKENDS, in_process
+from tests.support import ROOT_KEY, ROOT_SECRET, InProcess, find
 
 BUCKET = "checked-inputs"
 HUGE = "9" * 4400  # past int()'s 4,300-digit limit
@@ -35,46 +35,17 @@ def bucket_policy(text: str) -> bytes:
     return text.replace("BUCKET", BUCKET).encode()
 
 
-class OnPostgres(InProcess):
-    """`InProcess` over a fresh PostgreSQL database (which, unlike SQLite, refuses U+0000 in text)."""
-
-    def __init__(self, data_dir: Path, database_url: str) -> None:
-        from ostiary.bootstrap import ensure_default_account, open_store
-        from ostiary.server.pipeline import Pipeline
-        from ostiary.store.keyring import KeyRing
-
-        env = {
-            "OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT,
-            "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY,
-            "OSTIARY_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
-        }
-        self.now = self.START
-        self.store = open_store(data_dir, database_url, env, os.urandom)
-        ensure_default_account(self.store, env, os.urandom, self.now)
-        self.keyring = KeyRing(self.store, os.urandom)
-        self.pipeline = Pipeline(self.store, self.keyring, clock=lambda: self.now)
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def ostiary(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    data_dir = Path(tmp_path_factory.mktemp("checked")) / "state"
-    drop = None
-    if request.param == "postgres":
-        base = os.environ.get("OSTIARY_TEST_DATABASE_URL")
-        if not base:
-            pytest.skip("OSTIARY_TEST_DATABASE_URL is not set: the PostgreSQL variant needs a server")
-        url, drop = fresh_postgres_database(base)
-        data_dir.mkdir(parents=True)
-        running: InProcess = OnPostgres(data_dir, url)
-    else:
-        running = InProcess(data_dir)
+    with in_process(request.param, Path(tmp_path_factory.mktemp("checked")) / "state") as running:
+        yield from _with_fixtures(running)
+
+
+def _with_fixtures(running: InProcess) -> Iterator[InProcess]:
     assert running.s3("PUT", f"/{BUCKET}").status == 200
     assert running.s3("PUT", f"/{BUCKET}/k", body=b"0123456789").status == 200
     assert running.query("iam", {"Action": "CreateUser", "Version": IAM, "UserName": "checked"})[0] == 200
     yield running
-    running.close()
-    if drop is not None:
-        drop()
 
 
 @dataclass(frozen=True)
