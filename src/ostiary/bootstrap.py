@@ -39,6 +39,7 @@ from ostiary.secretbox import MASTER_KEY_BYTES, SecretBox
 from ostiary.settings import Settings
 from ostiary.store import Store, create_database_engine, describe_failure, sqlite_url
 from ostiary.store.migrate import lock_for_migration, upgrade_connection
+from ostiary.store.objects import fsync_directory
 from ostiary.store.principals import get_access_key, get_account, insert_access_key, insert_account
 from ostiary.store.schema import access_keys, meta
 
@@ -68,6 +69,8 @@ def os_reason(error: OSError) -> str:
 
 
 def _write_private(path: Path, text: str) -> None:
+    """Write `path` with mode 0600, atomically and durably: a temporary file, fsynced, renamed, and the
+    directory fsynced, since rename(2) makes the new name atomic but not durable (see `fsync_directory`)."""
     temporary = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -75,6 +78,7 @@ def _write_private(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+    fsync_directory(path.parent)
 
 
 def _decode_key(text: str, origin: str) -> bytes:
@@ -203,13 +207,17 @@ def ensure_default_account(
     with store.read() as conn:
         row = conn.execute(select(meta.c.value).where(meta.c.name == "default_account")).first()
     if row is None:
-        created = create_account(
-            store, rng, now, account_id=wanted_account, access_key_id=wanted_key, secret=wanted_secret, default=True
-        )
+        account = wanted_account or ids.account_id(rng)
+        key_id = wanted_key or ids.access_key_id(ids.LONG_TERM_KEY, account, rng)
+        secret = wanted_secret or ids.secret_access_key(rng)
+        if wanted_secret is None:
+            # Kept, durably, before the account is committed: a crash in between leaves a file the next start
+            # replaces, never a committed root key whose only copy of the secret is lost.
+            _write_private(store.data_dir / "credentials.env", _exports(RootCredentials(account, key_id, secret, True)))
+        created = create_account(store, rng, now, account_id=account, access_key_id=key_id, secret=secret, default=True)
         if wanted_secret is not None:
             # The operator holds this secret already; it is never printed (stdout ends up in logs).
             return dataclasses.replace(created, secret_access_key=None)
-        _write_private(store.data_dir / "credentials.env", _exports(created))
         return created
     account = row.value
     if wanted_account is not None and wanted_account != account:

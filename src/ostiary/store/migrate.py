@@ -26,8 +26,18 @@ def alembic_config(connection: Connection) -> Config:
 
 
 def lock_for_migration(conn: Connection) -> None:
-    """Serialize start-ups across PostgreSQL nodes until `conn`'s transaction ends (SQLite: one process)."""
-    if conn.dialect.name == "postgresql":
+    """Serialize start-ups until `conn`'s transaction ends, and make the migration all or nothing.
+
+    Call it first in the transaction. On SQLite it opens the transaction itself: pysqlite begins one only
+    before INSERT, UPDATE, DELETE or REPLACE, so a migration's CREATE TABLEs would otherwise each commit on
+    their own and a start cut short would leave half a schema ("sqlite3 — Transaction control",
+    https://docs.python.org/3/library/sqlite3.html#sqlite3-transaction-control). BEGIN IMMEDIATE also takes
+    the write lock at once, as the advisory lock does on PostgreSQL ("BEGIN TRANSACTION",
+    https://www.sqlite.org/lang_transaction.html).
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
         # pg_advisory_xact_lock: "obtains an exclusive transaction-level advisory lock, waiting if necessary"
         # (PostgreSQL documentation, "Advisory Lock Functions",
         # https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADVISORY-LOCKS).
