@@ -1,6 +1,6 @@
 """Nothing lost on a crash: `ostiary serve` killed with SIGKILL at random moments under concurrent writers.
 
-Half of the restarts (and, on PostgreSQL, the very first start) are killed too before they are ready.
+The very first start and half of the restarts are killed too before they are ready.
 After every restart, each acknowledged write is there, byte for byte with its metadata (and each
 acknowledged delete is gone), no GET ever shows part of an object, and the store's integrity check
 passes (see `tests/e2e/crash_workload.py`). A short form runs here on each backend;
@@ -34,9 +34,6 @@ def test_nothing_acknowledged_is_lost_on_a_crash(
         backend=backend,
         rounds=ROUNDS,
         seed=int(seed) if seed else None,
-        # On SQLite a first start killed in its migration leaves half a schema (pysqlite runs DDL outside
-        # a transaction): tests/store/test_integrity.py holds that case, xfail until the fix lands.
-        first_start_kill=backend != "sqlite",
     )
     report = "\n".join(iter_summary(figures))
     with capsys.disabled():

@@ -334,21 +334,7 @@ class SimulatedCrash(Exception):
     pass
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param(
-            "sqlite",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="pysqlite runs DDL outside a transaction, so a migration cut short leaves half a schema and "
-                "every later start fails with `table accounts already exists`; needs store/database.py to hand "
-                "transactions to SQLite (isolation_level=None on connect, BEGIN on begin)",
-            ),
-        ),
-        pytest.param("postgres", marks=pytest.mark.postgres),
-    ],
-)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_a_first_start_cut_short_in_its_migration_can_start_again(backend: str, tmp_path: Path) -> None:
     # A kill during the first start's migration (seen by the crash test's start-up kills) is simulated
     # deterministically: the migration fails after its third CREATE TABLE.
@@ -379,11 +365,6 @@ def test_a_first_start_cut_short_in_its_migration_can_start_again(backend: str, 
         drop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bootstrap.ensure_default_account commits the account before it writes credentials.env: a crash in "
-    "between loses the generated root secret for good; write the file (durably) before the commit",
-)
 def test_generated_root_credentials_survive_a_crash_right_after_the_account_is_committed(tmp_path: Path) -> None:
     from ostiary import bootstrap
     from ostiary.store.principals import get_access_key
@@ -411,11 +392,6 @@ def test_generated_root_credentials_survive_a_crash_right_after_the_account_is_c
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="not applicable: names fsynced descriptors via /proc")
-@pytest.mark.xfail(
-    strict=True,
-    reason="bootstrap._write_private renames master.key and credentials.env into the data directory without "
-    "fsyncing the directory: after a power cut the database may remember a master key that is gone",
-)
 def test_files_written_at_first_start_are_durable_in_their_directory(tmp_path: Path) -> None:
     from ostiary import bootstrap
 
