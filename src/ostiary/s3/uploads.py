@@ -41,6 +41,8 @@ def declared_size(request: S3Request, limit: int = S3_PUT_MAX_BYTES) -> int:
     else:
         size = wire.parse_int(request.header("content-length"), strip=True)
     if size is None:
+        # Absent or not a number ("abc", "²", 4,400 digits) alike: S3 answers MissingContentLength for an invalid
+        # x-amz-decoded-content-length too (recorded in versity/versitygw#1656).
         raise MissingContentLength()
     if size > limit:
         raise EntityTooLarge(ProposedSize=str(size), MaxSizeAllowed=str(limit))
