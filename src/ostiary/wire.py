@@ -162,8 +162,9 @@ def replace_raw_bytes(text: str) -> str:
 
 # --- timestamps ------------------------------------------------------------------------------------------------
 
-# AWS General Reference, "Elements of an AWS API request signature": X-Amz-Date is ISO 8601 basic format,
-# YYYYMMDD'T'HHMMSS'Z'. Written with explicit ASCII classes: `\d` would also match other scripts' digits.
+# STS API Reference, "Common Parameters" (https://docs.aws.amazon.com/STS/latest/APIReference/CommonParameters.html):
+# X-Amz-Date "must be ISO 8601 basic format (YYYYMMDD'T'HHMMSS'Z')". Explicit ASCII classes: `\d` would also match
+# other scripts' digits.
 _ISO_BASIC: Final = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
 
 # RFC 9110 §5.6.7 "Date/Time Formats": IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") is preferred; recipients
