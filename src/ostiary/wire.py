@@ -5,9 +5,12 @@ not expect:
 
 - ``str.isdigit()`` is true for ``"²"``, which ``int()`` then refuses with ValueError;
 - ``int()`` accepts ``"٣"`` (any Unicode decimal digit), ``"1_000"`` and surrounding whitespace, and refuses
-  strings of more than 4,300 digits (``sys.int_info.str_digits_check_threshold``);
+  strings of more than 4,300 digits (``sys.int_info.default_max_str_digits``);
 - ``email.utils.parsedate_to_datetime`` raises OverflowError for a huge year;
-- ``json.loads`` raises RecursionError for deeply nested arrays.
+- ``json.loads`` raises RecursionError for deeply nested arrays, and with ``parse_float=Decimal``
+  decimal.InvalidOperation for a huge exponent;
+- text that no encoder or store takes reaches them: raw bytes that are not UTF-8 (lone surrogates once decoded
+  with surrogateescape), and U+0000, which PostgreSQL text refuses.
 
 Each of those once turned a bad request into a 500. Every integer, timestamp and enumerated value read from a
 request goes through the functions here instead: they accept ASCII only, bound the length before converting, and
