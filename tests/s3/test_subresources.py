@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ostiary.errors import NotImplemented
-from ostiary.s3.routes import KNOWN_MARKERS, ROUTES, is_ordinary, route
+from ostiary.s3.routes import KNOWN_MARKERS, NEWER_OPERATIONS, ROUTES, is_ordinary, route
 from tests.s3.conftest import S3Client
 from tests.s3.support import s3_model
 from tests.s3.test_routes import _request
@@ -50,8 +50,9 @@ CASES = [
         "defaultStorageClass",
         "The subresource ?defaultStorageClass is not implemented for GET on a bucket",
     ),
-    ("GET", "/bkt", "default-storage-class", "The subresource ?default-storage-class is not implemented for GET on a"),
-    ("PUT", "/bkt", "default-storage-class=", "The subresource ?default-storage-class is not implemented for PUT on a"),
+    ("GET", "/bkt", "default-storage-class", "GetBucketDefaultStorageClass is not implemented by ostiary; " + DOCS),
+    ("PUT", "/bkt", "default-storage-class=", "PutBucketDefaultStorageClass is not implemented by ostiary; " + DOCS),
+    ("DELETE", "/bkt", "default-storage-class", "The subresource ?default-storage-class is not implemented for DELETE"),
     ("GET", "/bkt/k", "checksum", "The subresource ?checksum is not implemented for GET on an object"),
     ("GET", "/", "foo", "The subresource ?foo is not implemented for GET on the service"),
     ("GET", "/bkt", "list-type=2&foo", "The subresource ?foo is not implemented for GET on a bucket"),
@@ -98,6 +99,12 @@ def test_the_tables_cover_botocores_s3_model() -> None:
         for member in operation.input_shape.members.values():
             if member.serialization.get("location") == "querystring":
                 assert is_ordinary(member.serialization["name"]), (name, member.serialization["name"])
+
+
+def test_newer_operations_are_not_in_the_model() -> None:
+    """The rows kept apart from ROUTES are for operations the pinned botocore model does not know yet."""
+    model = s3_model()
+    assert not {operation for operation in NEWER_OPERATIONS.values() if operation in model.operation_names}
 
 
 def test_no_marker_is_also_ordinary_except_upload_id() -> None:

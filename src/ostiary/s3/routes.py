@@ -184,7 +184,18 @@ CLIENT_PARAMETERS: Final = frozenset({"x-id", "AWSAccessKeyId", "Signature", "Ex
 # Markers that carry a value: ``list-type=2`` (ListObjectsV2) and ``select-type=2`` (SelectObjectContent,
 # ``?select&select-type=2``), with the route marker each accompanies. ``list-type`` other than 2 lists (v1).
 COMPANION_MARKERS: Final = {"list-type": "", "select-type": "select"}
-KNOWN_MARKERS: Final = frozenset(m for (_, _, m) in ROUTES if m and m != COPY) | frozenset(COMPANION_MARKERS)
+# Subresources S3 serves beyond the botocore model pinned here, so that their 501 names the operation. Amazon S3
+# API Reference, GetBucketDefaultStorageClass and PutBucketDefaultStorageClass, "GET /?default-storage-class"
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketDefaultStorageClass.html).
+NEWER_OPERATIONS: Final = {
+    ("GET", Target.BUCKET, "default-storage-class"): "GetBucketDefaultStorageClass",
+    ("PUT", Target.BUCKET, "default-storage-class"): "PutBucketDefaultStorageClass",
+}
+KNOWN_MARKERS: Final = (
+    frozenset(m for (_, _, m) in ROUTES if m and m != COPY)
+    | frozenset(COMPANION_MARKERS)
+    | frozenset(m for (_, _, m) in NEWER_OPERATIONS)
+)
 _TARGET_NAMES: Final = {Target.SERVICE: "the service", Target.BUCKET: "a bucket", Target.OBJECT: "an object"}
 
 
@@ -212,9 +223,12 @@ def refuse_unserved_subresources(request: S3Request, marker: str) -> None:
         if name == marker or is_ordinary(name) or COMPANION_MARKERS.get(name) == marker:
             continue
         if name in KNOWN_MARKERS or value == "":
-            other = ROUTES.get((request.method, request.target, name))
+            row = (request.method, request.target, name)
+            other = ROUTES.get(row)
             if other is not None and other.handler is None:
                 raise _not_implemented(other.operation)
+            if row in NEWER_OPERATIONS:
+                raise _not_implemented(NEWER_OPERATIONS[row])
             raise _unserved_subresource(request, name)
 
 
