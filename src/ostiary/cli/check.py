@@ -19,10 +19,6 @@ from ostiary.bootstrap import StartupError, open_store
 from ostiary.settings import Settings, add_flags
 from ostiary.store import integrity
 
-# A PutObject renames its file into place a moment before it commits the row that references it:
-# younger files are left alone.
-DEFAULT_MIN_AGE = 900.0
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``check`` to the ``ostiary`` command's subcommands."""
@@ -37,9 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--min-age",
         type=float,
-        default=DEFAULT_MIN_AGE,
+        default=integrity.LEFTOVER_MIN_AGE,
         metavar="SECONDS",
-        help=f"only files last written this long ago are leftovers (default: {DEFAULT_MIN_AGE:.0f})",
+        help=f"only files last written this long ago are leftovers (default: {integrity.LEFTOVER_MIN_AGE:.0f})",
     )
     parser.set_defaults(run=run)
 

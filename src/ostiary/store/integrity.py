@@ -60,6 +60,9 @@ from ostiary.store.schema import (
 # `BlobStore.new_writer` names files ``ab/ab…`` after 16 random bytes in hex.
 BLOB_NAME: Final = re.compile(r"([0-9a-f]{2})/\1[0-9a-f]{30}")
 _READ_SIZE: Final = 1 << 20
+# A PutObject renames its file into place a moment before it commits the row that references it, and a
+# temporary file grows while its upload streams: younger files are not leftovers yet.
+LEFTOVER_MIN_AGE: Final = 900.0
 
 
 @dataclass(frozen=True, slots=True)
