@@ -29,7 +29,7 @@ from tests.fuzz.signing import on_the_wire, received
 from tests.fuzz.world import build_world
 from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, InProcess
 
-EXAMPLES = int(os.environ.get("OSTIARY_FUZZ_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("OSTIARY_FUZZ_EXAMPLES", "500"))
 HOST = "127.0.0.1:4599"
 
 
