@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.crash_workload import iter_summary, run_crash_test
-from tests.support import Server
+from tests.support import Server, fresh_postgres_database
 
 ROUNDS = int(os.environ.get("OSTIARY_CRASH_ROUNDS", "3"))
 
@@ -24,17 +24,28 @@ ROUNDS = int(os.environ.get("OSTIARY_CRASH_ROUNDS", "3"))
 @pytest.mark.timeout(60 + 40 * ROUNDS)
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_nothing_acknowledged_is_lost_on_a_crash(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+    backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
+    url, drop = None, None
+    if backend == "postgres":
+        # A database of its own: the crash test's data directory stamps its master key on the database, which
+        # the session's shared PostgreSQL server (another data directory, another key) must not meet.
+        base = os.environ.get("OSTIARY_TEST_DATABASE_URL")
+        if not base:
+            pytest.skip("OSTIARY_TEST_DATABASE_URL is not set: the PostgreSQL crash test needs a server")
+        url, drop = fresh_postgres_database(base)
     seed = os.environ.get("OSTIARY_CRASH_SEED")
-    figures = run_crash_test(
-        tmp_path / "state",
-        database_url=url,
-        backend=backend,
-        rounds=ROUNDS,
-        seed=int(seed) if seed else None,
-    )
+    try:
+        figures = run_crash_test(
+            tmp_path / "state",
+            database_url=url,
+            backend=backend,
+            rounds=ROUNDS,
+            seed=int(seed) if seed else None,
+        )
+    finally:
+        if drop is not None:
+            drop()
     report = "\n".join(iter_summary(figures))
     with capsys.disabled():
         print(f"\n{report}")

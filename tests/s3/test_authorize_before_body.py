@@ -167,10 +167,6 @@ def test_put_bucket_policy_refuses_before_the_body_is_read(
 # --- CreateBucket -----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CreateBucket parses CreateBucketConfiguration before it refuses anonymous callers (s3/buckets.py)",
-)
 def test_create_bucket_refuses_anonymous_callers_before_the_body_is_read(client: S3Client) -> None:
     with pytest.raises(errors.AccessDenied):
         client.request("PUT", "/new-bucket", body=UnreadableBody(), caller=ANONYMOUS)

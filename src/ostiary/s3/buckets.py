@@ -126,15 +126,17 @@ def create_bucket(request: S3Request) -> HttpResponse:
     name = request.bucket
     check_bucket_name(name)
     _check_creation_headers(request)
-    region = _location_constraint(request)
     caller = request.call.caller
+    if not caller.account:
+        # An anonymous caller can own nothing: refused before its CreateBucketConfiguration is read. A signed
+        # caller is authorized after it, because s3:LocationConstraint comes from the body.
+        raise AccessDenied()
+    region = _location_constraint(request)
     keys: Keys = {"s3:LocationConstraint": (region,)}
     acl = request.header("x-amz-acl")
     if acl is not None:
         keys["s3:x-amz-acl"] = (acl,)
-    authorize(request, "s3:CreateBucket", None, keys=keys, resource_account=caller.account or None)
-    if not caller.account:
-        raise AccessDenied()
+    authorize(request, "s3:CreateBucket", None, keys=keys, resource_account=caller.account)
     location = [("Location", _location(request, region))]
     try:
         with request.call.store.write() as conn:
