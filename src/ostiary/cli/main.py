@@ -14,6 +14,8 @@ import os
 import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import uvicorn
@@ -34,10 +36,12 @@ from ostiary.server.app import App
 from ostiary.server.connections import uvicorn_options
 from ostiary.server.pipeline import Pipeline
 from ostiary.settings import Settings, SettingsError, add_flags, environment_help, parse_account_id
-from ostiary.store import DatabaseUnavailable, Store
+from ostiary.store import DatabaseUnavailable, Store, integrity
 from ostiary.store.keyring import KeyRing
 from ostiary.store.objects import BlobStore
 from ostiary.store.principals import list_accounts
+
+log = logging.getLogger("ostiary.server")
 
 # What stops a start with one line on stderr.
 ONE_LINE_ERRORS = (SettingsError, StartupError, DatabaseUnavailable)
@@ -88,9 +92,21 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         listener.close()
 
 
+def _sweep_leftovers(store: Store) -> None:
+    try:
+        removed = integrity.sweep(integrity.find_leftovers(store, now=time.time(), min_age=integrity.LEFTOVER_MIN_AGE))
+    except Exception as exc:  # housekeeping: the next start tries again
+        log.warning("could not sweep leftover object files: %s", exc)
+        return
+    if removed:
+        log.info("swept %d leftover object files", removed)
+
+
 def _serve_on(listener: socket.socket, store: Store, settings: Settings) -> int:
     credentials = ensure_default_account(store, settings, os.urandom, _now())
     BlobStore.of(store.data_dir).sweep_temporary()  # what interrupted uploads left behind
+    # Object files no row points at (a crash between a commit and an unlink), swept off the request path.
+    threading.Thread(target=_sweep_leftovers, args=(store,), name="ostiary-sweep", daemon=True).start()
     store.watch_changes()
     keyring = KeyRing(store, os.urandom)
     keyring.current(_now())
