@@ -23,38 +23,6 @@ OUTSIDE = re.compile(
     r"\.\./shared|/work/shared|aws-reference(?:\.md)?|client-compat(?:\.md)?|\bstyle\.md|(?<![\w/-])design\.md"
 )
 
-# Files that still cite the notes outside the repository, because their owners were changing them when the
-# citations were replaced. Each is to be fixed with the replacement listed in the hand-over, then removed here;
-# `test_pending_files_still_need_their_edits` says when an entry is no longer needed.
-PENDING: frozenset[str] = frozenset(
-    {
-        "src/ostiary/ids.py",  # owner busy; cite: IAM identifiers
-        "src/ostiary/limits.py",  # owner busy; cite: SigV4, AssumeRole durations, IAM quotas
-        "src/ostiary/policy/parse.py",  # owner busy; cite: AWS JSON policy elements: Principal
-        "src/ostiary/protocol/params.py",  # owner busy; cite: recorded STS ValidationError texts
-        "src/ostiary/protocol/query.py",  # owner busy; cite: Smithy AWS query protocol; observed clients
-        "src/ostiary/s3/access.py",  # owner busy; cite: docs/design.md, Caches
-        "src/ostiary/s3/buckets.py",  # owner busy; cite: observed botocore region redirects
-        "src/ostiary/s3/listing.py",  # owner busy; cite: ListObjectsV2 EncodingType
-        "src/ostiary/s3/objects.py",  # owner busy; cite: S3 Object ETag
-        "src/ostiary/s3/policies.py",  # owner busy; cite: AWS JSON policy elements: Principal
-        "src/ostiary/s3/request.py",  # owner busy; cite: Virtual hosting of buckets; observed clients
-        "src/ostiary/s3/xml.py",  # owner busy; cite: S3 Error responses; observed timestamps
-        "src/ostiary/server/auth.py",  # owner busy; cite: Common Errors, S3 errors, policy variables
-        "src/ostiary/server/errors.py",  # owner busy; cite: Smithy AWS query protocol, S3 Error responses
-        "src/ostiary/server/pipeline.py",  # owner busy; cite: docs/design.md, The request path
-        "src/ostiary/sigv4/parse.py",  # owner busy; cite: S3 SigV4 authentication pages
-        "src/ostiary/store/database.py",  # owner busy; cite: docs/design.md, Caches
-        "src/ostiary/store/objects.py",  # owner busy; cite: docs/design.md, The store
-        "src/ostiary/store/schema.py",  # owner busy; cite: IAM quotas, Principal, docs/design.md
-        "src/ostiary/sts/assume_role.py",  # owner busy; cite: AssumeRole, evaluation logic, role chaining
-        "src/ostiary/sts/credentials.py",  # owner busy; cite: IAM and AWS STS quotas
-        "src/ostiary/tokens.py",  # owner busy; cite: docs/design.md, Tokens and keys
-        "tests/policy/test_conditions.py",  # owner busy; cite: Revoke IAM role temporary credentials
-        "tests/policy/test_messages.py",  # owner busy; cite: Troubleshoot access denied error messages
-    }
-)
-
 # Code whose job is to find the test data kept outside the repository; its docstring says where that is.
 LOCATES_TEST_DATA: frozenset[str] = frozenset({"tests/sigv4/vectors.py", "tests/support.py"})
 THIS_FILE = "tests/test_standalone.py"  # it names the patterns it looks for
@@ -110,19 +78,11 @@ def citations(relative: str, text: str) -> Iterator[str]:
 
 
 def test_nothing_cites_files_outside_the_repository() -> None:
-    found = [hit for relative, text in scanned_files() if relative not in PENDING for hit in citations(relative, text)]
+    found = [hit for relative, text in scanned_files() for hit in citations(relative, text)]
     assert not found, (
         "cite the AWS documentation page (title and URL), the client's public documentation, "
         "'observed with <client> <version>', or docs/design.md instead of:\n" + "\n".join(found)
     )
-
-
-def test_pending_files_still_need_their_edits() -> None:
-    texts = dict(scanned_files())
-    done = sorted(path for path in PENDING if path in texts and not any(citations(path, texts[path])))
-    missing = sorted(path for path in PENDING if path not in texts)
-    assert not done, f"these files cite nothing outside the repository any more: remove them from PENDING: {done}"
-    assert not missing, f"PENDING names files that are not scanned: {missing}"
 
 
 def test_the_rule_catches_what_it_should() -> None:

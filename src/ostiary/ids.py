@@ -1,8 +1,9 @@
 """Unique IDs, access key IDs and secret access keys, from an injected rng.
 
-Formats (aws-reference.md §4.2): unique IDs are a 4-character type prefix and
-17 characters; access key IDs are ``AKIA``/``ASIA`` and 16 characters; secrets
-are 40 characters.
+Formats (IAM User Guide, "IAM identifiers", Understanding unique ID prefixes,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-prefixes):
+unique IDs are a 4-character type prefix and 17 characters; access key IDs are
+``AKIA``/``ASIA`` and 16 characters; secrets are 40 characters.
 
 Access key IDs encode their account, so GetAccessKeyInfo needs no lookup. We
 use the layout publicly observed in AWS keys: the 16 characters after the

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Final
 
-# SigV4 (aws-reference.md §16): requests are accepted within ±15 minutes of the
-# server clock; S3 reports MaxAllowedSkewMilliseconds 900000.
+# SigV4 (IAM User Guide, "AWS Signature Version 4 for API requests",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html).
+# Requests are accepted within ±15 minutes of the server clock: the signed parts of a request are valid within
+# 15 minutes of its timestamp (Amazon S3 API Reference, "Authenticating Requests (AWS Signature Version 4)",
+# https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html).
+# S3's RequestTimeTooSkewed error reports MaxAllowedSkewMilliseconds 900000.
 MAX_CLOCK_SKEW_SECONDS: Final = 15 * 60
 # Presigned URLs: "X-Amz-Expires must be less than a week (in seconds)".
 PRESIGN_MAX_EXPIRES_SECONDS: Final = 604_800
 
-# STS durations (aws-reference.md §3).
+# STS durations (STS API Reference, "AssumeRole",
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html, and "GetSessionToken",
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html).
 ROLE_SESSION_MIN_SECONDS: Final = 900
 ROLE_SESSION_DEFAULT_SECONDS: Final = 3_600
 ROLE_CHAINING_MAX_SECONDS: Final = 3_600
@@ -22,7 +28,8 @@ ROOT_SESSION_MAX_SECONDS: Final = 3_600
 # Sealing keys must outlive the longest session they signed.
 LONGEST_SESSION_SECONDS: Final = 129_600
 
-# IAM quotas (aws-reference.md §5). Whitespace does not count toward policy sizes.
+# IAM quotas; whitespace does not count toward policy sizes (IAM User Guide, "IAM and AWS STS quotas",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 MANAGED_POLICY_MAX_CHARS: Final = 6_144
 POLICY_VERSIONS_MAX: Final = 5
 MANAGED_POLICIES_PER_ACCOUNT: Final = 1_500

@@ -1,6 +1,6 @@
 """Session tokens: sealed, stateless, and bound to their access key ID.
 
-Theory of operation (design.md, decision 1):
+Theory of operation (docs/design.md, "Tokens and keys"):
 
 - A session token is ``base64(version | key id | nonce | AES-256-GCM(claims))``.
   The claims are compact JSON, compressed. The associated data binds the

@@ -62,7 +62,9 @@ DATE: list[Row] = [
     ("DateGreaterThan", ["2020-01-01"], ("2020-01-02T00:00:00Z",), True),
     ("DateGreaterThanEquals", ["2020-01-01T00:00:00Z"], ("2019-01-01T00:00:00Z",), False),
     ("DateGreaterThan", ["2020-01-01"], ("yesterday",), False),
-    ("DateLessThan", ["2020-01-01T00:00:00Z"], None, False),  # aws-reference §14 (revocation)
+    # revocation: IAM User Guide, "Revoke IAM role temporary security credentials",
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
+    ("DateLessThan", ["2020-01-01T00:00:00Z"], None, False),
 ]
 OTHER: list[Row] = [
     ("Bool", ["true"], ("true",), True),

@@ -1,4 +1,4 @@
-"""The AccessDenied text, exactly as aws-reference §13 and troubleshoot_access-denied give it."""
+"""The AccessDenied text, exactly as IAM User Guide, "Troubleshoot access denied error messages" gives it."""
 
 from __future__ import annotations
 

@@ -87,7 +87,8 @@ def parse_policy(
 
     Raises `MalformedPolicyDocument` with IAM's message for the first problem. `principal_ids`
     maps principal ARNs named in a resource or trust policy to the unique ID the user or role had
-    when the policy was saved: such an ARN then matches only that entity (aws-reference §12).
+    when the policy was saved: such an ARN then matches only that entity (IAM User Guide, "AWS JSON
+    policy elements: Principal", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
     `managed=True` applies the rules of CreatePolicy / CreatePolicyVersion (Version 2012-10-17
     required); stored managed policies parse without it.
     """

@@ -8,8 +8,9 @@ every constraint at once, reporting them as AWS does:
     1 validation error detected: Value 'Session1:2' at 'roleSessionName' failed to
     satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*
 
-(aws-reference.md §6.4, recorded from STS.) Several violations are joined by
-"; " after "N validation errors detected: ".
+The text is as observed in AWS STS responses; several violations are joined by
+"; " after "N validation errors detected: ". The code is ValidationError (STS API
+Reference, "Common Errors", https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html).
 """
 
 from __future__ import annotations

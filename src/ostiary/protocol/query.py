@@ -1,11 +1,11 @@
 """The AWS Query protocol (IAM, STS): form decoding and XML results.
 
 Requests are ``POST /`` with a form body of ``Action``, ``Version`` and the
-parameters; some clients put everything in the query string (minio-py, presigned
-GetCallerIdentity), so both are read, the body winning (client-compat.md §0.10).
+parameters; some clients put everything in the query string (observed with minio-py 7.2
+and presigned GetCallerIdentity), so both are read, the body winning.
 
-Responses are what botocore's QueryParser and the JS SDK read
-(client-compat.md §4.1):
+Responses are what botocore's QueryParser and the JS SDK read (Smithy, "AWS query protocol",
+https://smithy.io/2.0/aws/protocols/aws-query-protocol.html):
 
     <{Op}Response xmlns="…"><{Op}Result>…</{Op}Result>
       <ResponseMetadata><RequestId>…</RequestId></ResponseMetadata></{Op}Response>
@@ -70,7 +70,8 @@ def _is_text(body: bytes) -> bool:
 
 
 def timestamp(value: dt.datetime) -> str:
-    """``2026-11-28T00:12:08Z``: the form every client parses (client-compat.md §4.4)."""
+    """``2026-11-28T00:12:08Z``: the form every client parses (observed with botocore 1.44, the JS SDK v3 and
+    minio-py 7.2)."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -127,7 +128,8 @@ def encode_result(operation: str, namespace: str, result: Mapping[str, Any] | No
 
 
 def encode_error(namespace: str, code: str, message: str, sender_fault: bool, request_id: str) -> bytes:
-    """``<ErrorResponse>`` as IAM and STS send it (client-compat.md §4.2)."""
+    """``<ErrorResponse>`` as IAM and STS send it (Smithy, "AWS query protocol",
+    https://smithy.io/2.0/aws/protocols/aws-query-protocol.html)."""
     fault = "Sender" if sender_fault else "Receiver"
     return (
         f'<ErrorResponse xmlns="{namespace}"><Error><Type>{fault}</Type><Code>{text(code)}</Code>'

@@ -1,8 +1,9 @@
 """Buckets as handlers need them (row + compiled bucket policy), and the authorization call.
 
 Bucket rows and their compiled policies are cached per store until its write generation changes
-(design.md, decision 4): a warm GET reads one object row and nothing else. Policies are compiled
-once per exact text and principal IDs, so an unrelated write does not recompile them.
+(docs/design.md, "Caches and their invalidation"): a warm GET reads one object row and nothing
+else. Policies are compiled once per exact text and principal IDs, so an unrelated write does not
+recompile them.
 
 Authorization follows the Service Authorization Reference for Amazon S3: the handler names the
 action and the resource ARN (``arn:aws:s3:::bucket`` or ``arn:aws:s3:::bucket/key``), the bucket

@@ -11,7 +11,8 @@ AWS behaviour followed here (API reference pages of each operation, S3 User Guid
 - No CreateBucketConfiguration means us-east-1; naming ``us-east-1`` explicitly, or a region S3
   does not know, is InvalidLocationConstraint. One ostiary endpoint serves every region, so the
   region the client signed for is not compared with the constraint (AWS's regional endpoints
-  answer IllegalLocationConstraintException; client-compat.md §2 asks for no region errors).
+  answer IllegalLocationConstraintException; botocore 1.44 re-signs and retries on region errors
+  even with a custom endpoint (observed), so none is given).
 - The Location header is ``/bucket`` for us-east-1 and the bucket's URL elsewhere.
 - New buckets have ObjectOwnership BucketOwnerEnforced (ACLs disabled, the default since April
   2023): canned ACLs that grant more than the owner are InvalidBucketAclWithObjectOwnership.

@@ -15,8 +15,9 @@ Semantics (API_ListObjectsV2, API_ListObjects, S3 User Guide "Organizing objects
   never repeats one.
 - ``encoding-type=url`` URL-encodes Key, Prefix, Delimiter, StartAfter, Marker and NextMarker
   and echoes ``<EncodingType>url</EncodingType>``; botocore decodes them only when it sees that
-  element (client-compat.md §3.4). Any other value: "Invalid Encoding Method specified in
-  Request".
+  element (observed with botocore 1.44; EncodingType: Amazon S3 API Reference, "ListObjectsV2",
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). Any other value:
+  "Invalid Encoding Method specified in Request".
 - v1 entries carry Owner; v2 entries only with ``fetch-owner=true``.
 
 The scan walks the primary key with range queries: a CommonPrefix makes the next query jump past

@@ -7,8 +7,9 @@ AWS behaviour followed here (API reference of each operation unless noted):
   they would get for ListBucket (API_GetObject: "If you have the s3:ListBucket permission on the
   bucket, Amazon S3 returns an HTTP status code 404 Not Found error. If you don't have the
   s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error.").
-- PutObject's ETag is the quoted MD5 of the body (client-compat.md §3.5); a checksum the client
-  sent is verified, stored and echoed with ``x-amz-checksum-type: FULL_OBJECT``.
+- PutObject's ETag is the quoted MD5 of the body (s3cmd checks it; Amazon S3 API Reference,
+  "Object", ETag, https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html); a checksum
+  the client sent is verified, stored and echoed with ``x-amz-checksum-type: FULL_OBJECT``.
 - ``x-amz-acl`` is accepted when it grants nothing beyond the owner (ACLs are disabled on new
   buckets, see `names.ACLS_WITHOUT_GRANTS`); other canned ACLs and grant headers are
   AccessControlListNotSupported "The bucket does not allow ACLs".

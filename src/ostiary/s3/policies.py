@@ -24,9 +24,10 @@ keys in it (``arn:aws:s3:::bucket``, ``arn:aws:s3:::bucket/…``; the bucket par
 examples"; a policy naming another bucket is the error above).
 
 Principals that name IAM users and roles are resolved to the entity's unique ID when the policy
-is saved, as IAM does for trust policies (aws-reference.md §12): the mapping is stored with the
-policy and handed to the engine, so a user deleted and re-created with the same name no longer
-matches. A user or role that does not exist, or an account this server does not know, is
+is saved, as IAM does for trust policies (IAM User Guide, "AWS JSON policy elements: Principal",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html):
+the mapping is stored with the policy and handed to the engine, so a user deleted and re-created
+with the same name no longer matches. A user or role that does not exist, or an account this server does not know, is
 "Invalid principal in policy".
 
 After these checks the document must also pass the policy engine's own checks for a resource

@@ -1,6 +1,8 @@
 """One S3 request as the handlers see it: which bucket and key it addresses, and its parameters.
 
-Addressing (client-compat.md §3.4):
+Addressing (Amazon S3 User Guide, "Virtual hosting of general purpose buckets",
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html; the client defaults
+below are observed with botocore 1.44 and the JS SDK v3):
 
 - Path style, ``/bucket/key``: the raw path is percent-decoded once (UTF-8, strictly) and
   everything after the first slash after the bucket is the key, exactly as sent: no

@@ -1,6 +1,8 @@
 """S3 REST-XML bodies: encoding responses, decoding the few XML requests we accept.
 
-Responses follow the botocore S3 model and AWS's documented examples (client-compat.md §4.3):
+Responses follow the botocore S3 model and AWS's documented examples (the API Reference page of each
+operation; errors: Amazon S3 API Reference, "Error responses",
+https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html):
 an XML declaration, the root element in the ``http://s3.amazonaws.com/doc/2006-03-01/``
 namespace, children in AWS's order, and lists that are either a named element inside a
 wrapper (``<Buckets><Bucket>…``) or flattened siblings (``<Contents>…</Contents><Contents>…``),
@@ -53,7 +55,8 @@ def escape(value: str) -> str:
 
 
 def timestamp(value: dt.datetime) -> str:
-    """``2026-11-28T00:12:08.000Z``: S3's list timestamps carry milliseconds (client-compat.md §4.4)."""
+    """``2026-11-28T00:12:08.000Z``: S3's list timestamps carry milliseconds (as in the ListObjectsV2
+    examples; observed with botocore 1.44 and the JS SDK v3)."""
     value = value.astimezone(dt.UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 

@@ -6,10 +6,12 @@
       → sigv4.verify(signed, secret, now)
       → a `Caller`
 
-Failures use AWS's codes per service (aws-reference.md §6.6): an unknown,
-inactive or deleted key is InvalidClientTokenId (IAM/STS) or InvalidAccessKeyId
-(S3), the same answer in all three cases; a bad session token is
-InvalidClientTokenId / InvalidToken; an expired one ExpiredToken.
+Failures use AWS's codes per service (STS API Reference, "Common Errors",
+https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html;
+Amazon S3 API Reference, "Error responses", https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html):
+an unknown, inactive or deleted key is InvalidClientTokenId (IAM/STS) or
+InvalidAccessKeyId (S3), the same answer in all three cases; a bad session token
+is InvalidClientTokenId / InvalidToken; an expired one ExpiredToken.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class Authenticator:
             return Authenticated(session_caller(claims), secret)
         entry = self._lookup(signed.access_key_id)
         if entry is None or not entry.key.is_active or signed.security_token is not None:
-            # A session token with a long-term key is not ours to accept (aws-reference.md §6.6).
+            # A session token with a long-term key is not ours to accept (docs/design.md, "The request path").
             raise rejection(
                 service,
                 Rejection.UNKNOWN_ACCESS_KEY if entry is None or not entry.key.is_active else Rejection.INVALID_TOKEN,
@@ -116,14 +118,16 @@ class Authenticator:
             claims = open_token(token, signed.access_key_id, {key.key_id: key})
         except TokenInvalid as exc:
             raise rejection(signed.service, Rejection.INVALID_TOKEN, signed.access_key_id) from exc
-        # "Rejected at Expiration" (aws-reference.md §17): the instant itself is already too late.
+        # A token whose expiry has been reached is ExpiredToken (docs/design.md, "The request path"): the
+        # instant itself is already too late.
         if claims.is_expired(now.timestamp()):
             raise rejection(signed.service, Rejection.EXPIRED_TOKEN, signed.access_key_id)
         return claims, key
 
 
 def session_caller(claims: SessionClaims) -> Caller:
-    """The caller a session token stands for (aws-reference.md §4.4)."""
+    """The caller a session token stands for (IAM User Guide, "IAM policy elements: Variables and tags",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable)."""
     account = claims.account
     if claims.kind is SessionKind.ROLE:
         arn = assumed_role_arn(account, claims.principal_name, claims.session_name)

@@ -1,12 +1,14 @@
 """The one place where an `AwsError` becomes an HTTP response.
 
-IAM and STS get a Query ``<ErrorResponse>`` (client-compat.md §4.2) and the
+IAM and STS get a Query ``<ErrorResponse>`` (Smithy, "AWS query protocol",
+https://smithy.io/2.0/aws/protocols/aws-query-protocol.html) and the
 ``x-amzn-RequestId`` header; S3 gets an ``<Error>`` document with its extra
 elements, ``RequestId`` and ``HostId``, and the ``x-amz-request-id`` /
-``x-amz-id-2`` headers that botocore reads (§4.3). HEAD responses carry no
-body. Anything that is not an `AwsError` is a server fault: it is logged with
-its traceback and answered as InternalFailure / InternalError, never with
-internal details.
+``x-amz-id-2`` headers that botocore reads (Amazon S3 API Reference, "Error
+responses", https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+HEAD responses carry no body. Anything that is not an `AwsError` is a server
+fault: it is logged with its traceback and answered as InternalFailure /
+InternalError, never with internal details.
 """
 
 from __future__ import annotations

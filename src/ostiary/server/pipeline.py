@@ -1,10 +1,10 @@
-"""The request pipeline, top to bottom, on plain values (design.md, "Shape of the system"):
+"""The request pipeline, top to bottom, on plain values (docs/design.md, "The request path"):
 
     classify → authenticate → authorize + handle → encode
 
 `Pipeline.handle` runs in a worker thread: it takes an `HttpRequest` whose body
 is a blocking stream and returns an `HttpResponse`. Classification follows
-client-compat.md §2:
+docs/design.md, "The request path":
 
 | request | service |
 |---|---|

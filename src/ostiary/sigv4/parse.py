@@ -120,7 +120,8 @@ def _parse_credential(credential: str, presigned: bool) -> _Credential:
 
 
 def _check_scope_date(cred: _Credential, when: dt.datetime, presigned: bool) -> None:
-    """ "The scope date must equal the date part of X-Amz-Date" (aws-reference §16)."""
+    """The credential scope's date must be the date part of X-Amz-Date (IAM User Guide, "Create a signed AWS API
+    request", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html)."""
     timestamp = basic_timestamp(when)
     date = timestamp[:8]
     fields = {"scope_date": cred.scope_date, "date": date, "timestamp": timestamp}
@@ -188,10 +189,12 @@ def _payload_hash(
 
 
 def _unsigned_amz(headers: Sequence[tuple[str, str]], names: Sequence[str], presigned: bool) -> tuple[str, ...]:
-    # S3 rejects x-amz-* headers left out of SignedHeaders (aws-reference §6.5). x-amz-content-sha256 is exempt
-    # in header auth because its value is the canonical request's payload line, so it is signed in effect
-    # (demarche-numerique/ds_proxy#164: "x-amz-content-sha256 is still tolerated unsigned, as S3 does"). A
-    # presigned URL binds no payload line to it, so there it must be listed like any other.
+    # S3 rejects x-amz-* headers left out of SignedHeaders (Amazon S3 API Reference, "Signature Calculations for
+    # the Authorization Header: Transferring Payload in a Single Chunk",
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html).
+    # x-amz-content-sha256 is exempt in header auth because its value is the canonical request's payload line, so
+    # it is signed in effect (demarche-numerique/ds_proxy#164: "x-amz-content-sha256 is still tolerated unsigned,
+    # as S3 does"). A presigned URL binds no payload line to it, so there it must be listed like any other.
     signed = set(names)
     found: list[str] = []
     for key, _ in headers:

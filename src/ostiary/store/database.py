@@ -13,7 +13,7 @@
   nodes, so a quota check and the insert it guards cannot interleave with another.
   `watch_changes` polls it, so writes by other nodes (PostgreSQL) or by the
   ``ostiary`` command (SQLite) reach this node's caches within a second
-  (design.md, decision 4).
+  (docs/design.md, "Caches and their invalidation").
 """
 
 from __future__ import annotations

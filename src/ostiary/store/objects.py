@@ -1,6 +1,6 @@
 """Buckets and objects: metadata rows in the database, bytes in files.
 
-Theory of operation (design.md, decision 5; crash safety):
+Theory of operation (docs/design.md, "The store"; crash safety):
 
 - An object's bytes live in one file under ``<data dir>/objects/``, named at random
   (``ab/ab12…``); the ``objects`` row names that file in its ``blob`` column.

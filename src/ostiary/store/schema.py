@@ -4,12 +4,14 @@ Migrations (store/migrations/) create exactly these tables; a test checks that
 the migrated database and this metadata agree.
 
 Conventions:
-- Names are unique per account case-insensitively (aws-reference.md §4.1), so
+- Names are unique per account case-insensitively (IAM User Guide, "IAM and AWS
+  STS quotas", IAM name requirements,
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), so
   each named entity has ``name`` (as given) and ``name_key`` (lower-cased) with
   a unique constraint on ``(account_id, name_key)``.
 - Timestamps are timezone-aware UTC (`UtcDateTime`).
 - Secrets are never stored in clear: ``secret_ciphertext`` and ``wrapped`` hold
-  AES-GCM ciphertext under the master key (design.md, decision 5).
+  AES-GCM ciphertext under the master key (docs/design.md, "The store").
 - Entities owned by a user, group or role (attachments, inline policies, tags)
   name it by ``(entity_kind, entity_id)`` with the unique ID.
 """
@@ -147,7 +149,8 @@ roles = Table(
     Column("description", String(1000), nullable=True),
     Column("max_session_duration", Integer, nullable=False),
     # The trust policy exactly as sent, and the unique IDs its principal ARNs had when it was saved
-    # (JSON object ARN -> ID; aws-reference.md §12).
+    # (JSON object ARN -> ID; IAM User Guide, "AWS JSON policy elements: Principal",
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
     Column("trust_policy", Text, nullable=False),
     Column("trust_principal_ids", Text, nullable=False, default="{}"),
     Column("boundary_arn", ARN, nullable=True),
@@ -233,7 +236,8 @@ buckets = Table(
     Column("region", String(32), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     # The bucket policy exactly as sent, and the unique IDs its principal ARNs had when it was saved
-    # (JSON object ARN -> ID; aws-reference.md §12).
+    # (JSON object ARN -> ID; IAM User Guide, "AWS JSON policy elements: Principal",
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
     Column("policy", Text, nullable=True),
     Column("policy_principal_ids", Text, nullable=True),
 )

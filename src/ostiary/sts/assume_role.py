@@ -1,4 +1,6 @@
-"""AssumeRole (STS API Reference, AssumeRole; aws-reference.md §2.3, §3, §8.3, §8.4).
+"""AssumeRole (STS API Reference, "AssumeRole", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
+IAM User Guide, "Cross-account policy evaluation logic",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
 
 The trust policy is a resource-based policy that must always allow; in the
 same account a trust policy naming the caller suffices, one naming the account
@@ -124,7 +126,12 @@ def assume_role(call: Call) -> dict[str, Any]:
         if key.lower() not in requested:
             raise ValidationError(f"Transitive tag key {key} is not one of the session tags passed in the request.")
 
-    # Role chaining (aws-reference.md §3): the calling session's transitive tags and source identity go on.
+    # Role chaining: the calling session's transitive tags and source identity go on (IAM User Guide,
+    # "Roles terms and concepts", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html;
+    # "Pass session tags in AWS STS", Chaining roles with session tags,
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_role-chaining;
+    # "Monitor and control actions taken with assumed roles",
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html).
     parent = caller.session
     inherited: tuple[tuple[str, str], ...] = ()
     if parent is not None:

@@ -2,7 +2,9 @@
 
 - Session policies (inline ``Policy`` + ``PolicyArns``) are validated as identity
   policies; their plaintext, inline document plus ARNs, may not exceed 2,048
-  characters (aws-reference.md §5), and at most 10 ARNs are accepted.
+  characters (IAM User Guide, "IAM and AWS STS quotas",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+  and at most 10 ARNs are accepted.
 - Session tags: at most 50, keys unique case-insensitively.
 - `PackedPolicySize` is the packed (compressed) size of the session policies and
   tags as a percentage of the packed limit; over 100 is PackedPolicyTooLarge.
