@@ -1,6 +1,6 @@
 """The condition keys every request carries: global and principal keys.
 
-This is the ``(request, principal) → context`` table of issue #3 for the keys
+This is the ``(request, principal) → context`` table (docs/condition-keys.md) for the keys
 that do not depend on the operation (sources below). Operation keys
 (``s3:prefix``, ``sts:ExternalId``, ``iam:PolicyARN``, ``aws:RequestTag/…``)
 are added by the handler that knows them.

@@ -1,4 +1,4 @@
-"""Once warm, deciding a request touches no database (issue #3 §9), and writes invalidate at once."""
+"""Once warm, deciding a request touches no database (docs/design.md, "Caches and their invalidation"), and writes invalidate at once."""
 
 from __future__ import annotations
 
