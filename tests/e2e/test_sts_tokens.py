@@ -100,7 +100,10 @@ def test_get_session_token_needs_no_permission_and_cannot_be_denied(kit: Kit) ->
 
 
 def test_get_session_token_credentials_cannot_call_iam_without_mfa(kit: Kit) -> None:
-    """IAM answers InvalidClientTokenId to GetSessionToken credentials minted without MFA (IAM User Guide, "Compare AWS STS credentials")."""
+    """IAM answers InvalidClientTokenId to GetSessionToken credentials minted without MFA.
+
+    IAM User Guide, "Compare AWS STS credentials".
+    """
     user = kit.user(allow("iam:*"))
     assert user.creds.iam.get_user()["User"]["Arn"] == user.arn
     temporary = session_creds(kit.server, user.creds.sts.get_session_token())

@@ -1,4 +1,7 @@
-"""Once warm, deciding a request touches no database (docs/design.md, "Caches and their invalidation"), and writes invalidate at once."""
+"""Once warm, deciding a request touches no database and writes invalidate at once.
+
+See docs/design.md, "Caches and their invalidation".
+"""
 
 from __future__ import annotations
 
