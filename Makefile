@@ -1,9 +1,9 @@
 # The developer interface: `make run` serves, `make test` checks everything.
 #
-# Every install comes from the hashed lock files in requirements/ (runtime.txt for `make run`, test.txt for
-# `make test`), so a fresh clone gets the same packages, byte for byte, whatever the registry serves today.
+# Every install comes from the hashed lock files requirements.txt (for `make run`) and requirements-test.txt
+# (for `make test`), so a fresh clone gets the same packages, byte for byte, whatever the registry serves today.
 # `make lock` adds what pyproject.toml newly asks for and keeps every other pin; `make upgrade` moves every
-# pin to the newest release. Both rewrite requirements/*.txt, which are committed.
+# pin to the newest release. Both rewrite the two lock files, which are committed.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,13 +21,13 @@ $(BIN)/python:
 
 # --no-deps everywhere: the lock lists every package, transitive ones included, and pip checks each hash.
 # ostiary itself is built with the locked setuptools (--no-build-isolation), not a freshly downloaded one.
-$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/runtime.txt
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/runtime.txt
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/test.txt
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-test.txt
 	$(BIN)/python -m pip check
 	@touch $@
 
@@ -70,10 +70,10 @@ fuzz: $(VENV)/.installed-test
 
 lock: $(BIN)/python
 	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
-	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra postgres $(LOCK_FLAGS) $(UPGRADE) \
-	  -o requirements/runtime.txt
-	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra postgres --extra test \
-	  -c requirements/runtime.txt $(LOCK_FLAGS) $(UPGRADE) -o requirements/test.txt
+	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra postgres $(LOCK_FLAGS) $(UPGRADE) \
+	  -o requirements.txt
+	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra postgres --extra test \
+	  -c requirements.txt $(LOCK_FLAGS) $(UPGRADE) -o requirements-test.txt
 
 upgrade:
 	$(MAKE) lock UPGRADE=--upgrade

@@ -1,4 +1,4 @@
-"""The installs are the lock: every package pyproject.toml asks for is pinned with hashes in requirements/, and
+"""The installs are the lock: every package pyproject.toml asks for is pinned with hashes in the lock files, and
 the test environment holds exactly the pinned versions (so no test depends on what the index serves today)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parent.parent
-LOCKS = {"runtime": REPO / "requirements" / "runtime.txt", "test": REPO / "requirements" / "test.txt"}
+LOCKS = {"runtime": REPO / "requirements.txt", "test": REPO / "requirements-test.txt"}
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)(?:\s*;\s*([^\\]+?))?\s*\\?$")
 
 
