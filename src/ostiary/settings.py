@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from ostiary import wire
 from ostiary.limits import (
     BODY_IDLE_SECONDS,
     BODY_MIN_BYTES_PER_SECOND,
@@ -70,19 +71,20 @@ def _host(text: str) -> str:
 
 
 def _port(text: str) -> int:
-    # ASCII digits only: str.isdigit() would also take "²".
-    if not re.fullmatch(r"[0-9]{1,5}", text) or int(text) > 65_535:
+    port = wire.parse_int(text, minimum=0, maximum=65_535, max_digits=5)
+    if port is None:
         raise ValueError(f"{_shown(text)} is not a port number from 0 to 65535")
-    return int(text)
+    return port
 
 
 def _count(low: int, high: int, what: str) -> Callable[[str], int]:
     """A parser of whole numbers from `low` to `high` (ASCII digits only)."""
 
     def parse(text: str) -> int:
-        if not re.fullmatch(r"[0-9]{1,19}", text) or not low <= int(text) <= high:
+        value = wire.parse_int(text, minimum=low, maximum=high, max_digits=19)
+        if value is None:
             raise ValueError(f"{_shown(text)} is not a number of {what} from {low} to {high}")
-        return int(text)
+        return value
 
     return parse
 

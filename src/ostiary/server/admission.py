@@ -25,6 +25,7 @@ from collections.abc import MutableMapping
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
+from ostiary import wire
 from ostiary.errors import AwsError, EntityTooLarge, RequestEntityTooLarge, ServiceUnavailable, SlowDown
 from ostiary.http import HttpResponse
 from ostiary.server.errors import error_response
@@ -34,7 +35,6 @@ Scope = MutableMapping[str, Any]
 # "Credential=AKID/20130524/us-east-1/s3/aws4_request" in the Authorization header or X-Amz-Credential.
 _SCOPED_SERVICE: Final = re.compile(rb"Credential=[^/,\s]*/[0-9]{8}/[^/,\s]*/([a-z0-9-]+)/aws4_request")
 _QUERY_SERVICES: Final = frozenset({"iam", "sts"})
-_DIGITS: Final = re.compile(rb"[0-9]{1,20}")
 
 OVERLOADED: Final[dict[bool, type[AwsError]]] = {True: SlowDown, False: ServiceUnavailable}
 TOO_LARGE: Final[dict[bool, type[AwsError]]] = {True: EntityTooLarge, False: RequestEntityTooLarge}
@@ -91,9 +91,7 @@ def service_of(scope: Scope) -> str:
 def declared_length(scope: Scope) -> int | None:
     """The Content-Length the client declared, when it is a plain number."""
     value = _header(scope, b"content-length")
-    if value is None or not _DIGITS.fullmatch(value.strip()):
-        return None
-    return int(value.strip())
+    return None if value is None else wire.parse_int(value.decode("latin-1"), strip=True, max_digits=20)
 
 
 def refusal(
