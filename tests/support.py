@@ -177,24 +177,42 @@ def fresh_postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
+ROOT_ENV = {
+    "OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT,
+    "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY,
+    "OSTIARY_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
+}
+
+
+def settings_from(environ: dict[str, str] | None = None) -> Any:
+    """The `Settings` a server started with `environ` (default: the known root credentials) would have."""
+    from ostiary.settings import Settings
+
+    return Settings.from_sources({}, ROOT_ENV if environ is None else environ)
+
+
+def open_root_store(data_dir: Path, database_url: str | None, now: datetime.datetime) -> Any:
+    """The store a first `ostiary serve` with the known root credentials leaves: migrated, with its account."""
+    from ostiary.bootstrap import ensure_default_account, open_store
+
+    settings = settings_from()
+    store = open_store(data_dir, database_url, settings, os.urandom)
+    ensure_default_account(store, settings, os.urandom, now)
+    return store
+
+
 class InProcess:
-    """A `Pipeline` over a fresh SQLite store, driven with signed requests and a clock the test sets."""
+    """A `Pipeline` over a fresh store (SQLite, or PostgreSQL at `database_url`), driven with signed requests
+    and a clock the test sets."""
 
     START = datetime.datetime(2026, 11, 28, 12, 0, 0, tzinfo=datetime.UTC)
 
-    def __init__(self, data_dir: Path) -> None:
-        from ostiary.bootstrap import ensure_default_account, open_store
+    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
         from ostiary.server.pipeline import Pipeline
         from ostiary.store.keyring import KeyRing
 
-        env = {
-            "OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT,
-            "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY,
-            "OSTIARY_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
-        }
         self.now = self.START
-        self.store = open_store(data_dir, None, env, os.urandom)
-        ensure_default_account(self.store, env, os.urandom, self.now)
+        self.store = open_root_store(data_dir, database_url, self.now)
         self.keyring = KeyRing(self.store, os.urandom)
         self.pipeline = Pipeline(self.store, self.keyring, clock=lambda: self.now)
 

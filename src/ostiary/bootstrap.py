@@ -25,7 +25,6 @@ import dataclasses
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +55,6 @@ class RootCredentials:
     access_key_id: str
     secret_access_key: str | None  # known only when generated now, given in the environment, or on disk
     created: bool
-
-
-def _settings(source: Settings | Mapping[str, str]) -> Settings:
-    return source if isinstance(source, Settings) else Settings.from_sources({}, source)
 
 
 def os_reason(error: OSError) -> str:
@@ -147,13 +142,13 @@ def _open_with_key(engine: Engine, data_dir: Path, given: bytes | None, rng: Rng
     return box
 
 
-def open_store(data_dir: Path, database_url: str | None, settings: Settings | Mapping[str, str], rng: Rng) -> Store:
+def open_store(data_dir: Path, database_url: str | None, settings: Settings, rng: Rng) -> Store:
     """Reach the database, prepare the data directory, check the master key, and migrate.
 
     A missing driver or an unreachable database (`DatabaseUnavailable`), a data directory that cannot be
     written or a wrong master key (`StartupError`) stop here with one line, having created nothing.
     """
-    given = _settings(settings).master_key
+    given = settings.master_key
     engine = create_database_engine(database_url or sqlite_url(data_dir))
     try:
         if engine.dialect.name != "sqlite":
@@ -196,14 +191,11 @@ def create_account(
     return RootCredentials(account, key_id, secret, created=True)
 
 
-def ensure_default_account(
-    store: Store, settings: Settings | Mapping[str, str], rng: Rng, now: dt.datetime
-) -> RootCredentials:
+def ensure_default_account(store: Store, settings: Settings, rng: Rng, now: dt.datetime) -> RootCredentials:
     """The default account and its root key, created on first start."""
-    given = _settings(settings)
-    wanted_account = given.account_id
-    wanted_key = given.root_access_key_id
-    wanted_secret = given.root_secret_access_key
+    wanted_account = settings.account_id
+    wanted_key = settings.root_access_key_id
+    wanted_secret = settings.root_secret_access_key
     with store.read() as conn:
         row = conn.execute(select(meta.c.value).where(meta.c.name == "default_account")).first()
     if row is None:

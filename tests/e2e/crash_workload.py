@@ -45,7 +45,7 @@ from tests.e2e.crash_clients import (
     is_connection_error,
     read_object,
 )
-from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, free_port, start_server
+from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, free_port, settings_from, start_server
 
 # --- figures -----------------------------------------------------------------------------------------------
 
@@ -253,7 +253,7 @@ def _integrity(server: Server, figures: Figures) -> None:
     from ostiary.bootstrap import open_store
     from ostiary.store import integrity
 
-    store = open_store(server.data_dir, server.database_url, server.env, os.urandom)
+    store = open_store(server.data_dir, server.database_url, settings_from(server.env), os.urandom)
     try:
         figures.integrity_problems += [f"after kill {figures.kills}: {p}" for p in integrity.check(store)]
         found = integrity.find_leftovers(store, now=time.time() + 1, min_age=0)

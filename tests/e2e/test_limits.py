@@ -27,12 +27,11 @@ import uvicorn
 from botocore.config import Config
 
 from ostiary import sigv4
-from ostiary.bootstrap import ensure_default_account, open_store
 from ostiary.server.app import App
 from ostiary.server.connections import uvicorn_options
 from ostiary.server.pipeline import Pipeline
 from ostiary.store.keyring import KeyRing
-from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, free_port
+from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, free_port, open_root_store
 
 IN_FLIGHT = 8
 APP_LIMITS = {"workers": 4, "max_in_flight": IN_FLIGHT, "body_idle_seconds": 1.0, "body_min_bytes_per_second": 1024}
@@ -75,11 +74,8 @@ class Live:
 @contextlib.contextmanager
 def serving(data_dir: Path, app_limits: dict[str, Any], connection_limits: dict[str, Any]) -> Iterator[Live]:
     """The real `App` over a fresh store, behind uvicorn with `uvicorn_options`, in a thread on 127.0.0.1."""
-    env = {"OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT, "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY}
-    env["OSTIARY_ROOT_SECRET_ACCESS_KEY"] = ROOT_SECRET
     now = dt.datetime.now(dt.UTC)
-    store = open_store(data_dir, None, env, os.urandom)
-    ensure_default_account(store, env, os.urandom, now)
+    store = open_root_store(data_dir, None, now)
     keyring = KeyRing(store, os.urandom)
     keyring.current(now)
     app = App(Pipeline(store, keyring), **app_limits)

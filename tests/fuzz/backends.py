@@ -10,30 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, InProcess, fresh_postgres_database
+from tests.support import InProcess, fresh_postgres_database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-class OnPostgres(InProcess):
-    """`InProcess` over a PostgreSQL database."""
-
-    def __init__(self, data_dir: Path, database_url: str) -> None:
-        from ostiary.bootstrap import ensure_default_account, open_store
-        from ostiary.server.pipeline import Pipeline
-        from ostiary.store.keyring import KeyRing
-
-        env = {
-            "OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT,
-            "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY,
-            "OSTIARY_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
-        }
-        self.now = self.START
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = open_store(data_dir, database_url, env, os.urandom)
-        ensure_default_account(self.store, env, os.urandom, self.now)
-        self.keyring = KeyRing(self.store, os.urandom)
-        self.pipeline = Pipeline(self.store, self.keyring, clock=lambda: self.now)
 
 
 @contextmanager
@@ -45,7 +24,7 @@ def in_process(backend: str, data_dir: Path) -> Iterator[InProcess]:
         if not base:
             pytest.skip("OSTIARY_TEST_DATABASE_URL is not set: the PostgreSQL variant needs a server")
         url, drop = fresh_postgres_database(base)
-        running: InProcess = OnPostgres(data_dir, url)
+        running = InProcess(data_dir, url)
     else:
         running = InProcess(data_dir)
     try:

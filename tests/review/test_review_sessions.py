@@ -6,6 +6,7 @@ Findings (xfail strict) and the checks that held (plain tests).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from tests.review.test_review_helpers import (
     s3_code,
     trust,
 )
-from tests.support import ROOT_ACCOUNT, find
+from tests.support import ROOT_ACCOUNT, find, settings_from
 
 ACCOUNT_ROOT = f"arn:aws:iam::{ROOT_ACCOUNT}:root"
 OTHER_ACCOUNT = "111122223333"
@@ -210,8 +211,7 @@ def test_writes_from_another_process_apply_after_poll_changes(review: Review) ->
     assert s3_code(review.s3_as(erin, "GET", f"/{BUCKET}/data")) == "OK"
     assert s3_code(review.s3_as(session, "GET", f"/{BUCKET}/data")) == "OK"
 
-    env = {"OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT}
-    other = open_store(review.store.data_dir, None, env, __import__("os").urandom)
+    other = open_store(review.store.data_dir, None, settings_from({"OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT}), os.urandom)
     try:
         from ostiary.model import KeyStatus
         from ostiary.store.principals import set_access_key_status

@@ -32,7 +32,7 @@ from ostiary.store.schema import (
     tags,
     users,
 )
-from tests.support import ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET, InProcess, fresh_postgres_database
+from tests.support import ROOT_ACCOUNT, InProcess, fresh_postgres_database, settings_from
 
 DATA = b"the quick brown fox\n" * 100
 POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}'
@@ -42,21 +42,8 @@ class Populated(InProcess):
     """An `InProcess` server on SQLite or PostgreSQL, with users, keys, policies and objects."""
 
     def __init__(self, data_dir: Path, database_url: str | None) -> None:
-        from ostiary.bootstrap import ensure_default_account, open_store
-        from ostiary.server.pipeline import Pipeline
-        from ostiary.store.keyring import KeyRing
-
-        env = {
-            "OSTIARY_ACCOUNT_ID": ROOT_ACCOUNT,
-            "OSTIARY_ROOT_ACCESS_KEY_ID": ROOT_KEY,
-            "OSTIARY_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
-        }
-        self.now = self.START
-        self.store = open_store(data_dir, database_url, env, os.urandom)
-        ensure_default_account(self.store, env, os.urandom, self.now)
-        self.keyring = KeyRing(self.store, os.urandom)
+        super().__init__(data_dir, database_url)
         self.keyring.current(self.now)
-        self.pipeline = Pipeline(self.store, self.keyring, clock=lambda: self.now)
 
     def iam(self, action: str, **params: str) -> None:
         status, body = self.query("iam", {"Action": action, "Version": "2010-05-08", **params})
@@ -369,7 +356,7 @@ def test_generated_root_credentials_survive_a_crash_right_after_the_account_is_c
     from ostiary import bootstrap
     from ostiary.store.principals import get_access_key
 
-    store = bootstrap.open_store(tmp_path / "state", None, {}, os.urandom)
+    store = bootstrap.open_store(tmp_path / "state", None, settings_from({}), os.urandom)
     real = bootstrap._write_private
 
     def crash(path: Path, text: str) -> None:
@@ -379,8 +366,8 @@ def test_generated_root_credentials_survive_a_crash_right_after_the_account_is_c
 
     try:
         with mock.patch.object(bootstrap, "_write_private", crash), pytest.raises(SimulatedCrash):
-            bootstrap.ensure_default_account(store, {}, os.urandom, InProcess.START)
-        bootstrap.ensure_default_account(store, {}, os.urandom, InProcess.START)  # the next start
+            bootstrap.ensure_default_account(store, settings_from({}), os.urandom, InProcess.START)
+        bootstrap.ensure_default_account(store, settings_from({}), os.urandom, InProcess.START)  # the next start
         kept = store.data_dir / "credentials.env"
         assert kept.exists(), "the root secret was generated, committed and never kept"
         values = dict(line.removeprefix("export ").split("=", 1) for line in kept.read_text().splitlines())
@@ -404,9 +391,9 @@ def test_files_written_at_first_start_are_durable_in_their_directory(tmp_path: P
 
     data_dir = tmp_path / "state"
     with mock.patch("os.fsync", record):
-        store = bootstrap.open_store(data_dir, None, {}, os.urandom)
+        store = bootstrap.open_store(data_dir, None, settings_from({}), os.urandom)
         try:
-            bootstrap.ensure_default_account(store, {}, os.urandom, InProcess.START)
+            bootstrap.ensure_default_account(store, settings_from({}), os.urandom, InProcess.START)
         finally:
             store.close()
     # POSIX rename(2) makes the new name atomic, not durable: that takes an fsync of the directory.
